@@ -1,0 +1,55 @@
+# The two commands: `make up` (a running platform) and `make test` (every test).
+# Everything else is a thin wrapper over the `hybrid` CLI.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+HYBRID := $(BIN)/hybrid
+SCALE  ?= 1
+SEED   ?= 42
+
+.PHONY: help install up down status test lint bench \
+        instance-health-local instance-health-staging instance-health-production
+
+help:  ## List the targets
+	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-28s %s\n", $$1, $$2}'
+
+install: $(VENV)/.installed  ## Build the virtual environment (no services started)
+
+$(VENV)/.installed: pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required, found " + sys.version' 
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --progress-bar off -e '.[test]'
+	@touch $@
+
+up: install  ## Install, start the local stack, seed Odoo, serve Dagster on :3000
+	$(HYBRID) stack up
+	$(HYBRID) odoo seed --scale $(SCALE) --seed $(SEED) --if-empty
+	@$(HYBRID) stack status
+	@echo "Dagster UI: http://localhost:3000"
+
+down:  ## Stop the local stack (data survives)
+	@if [ -x $(HYBRID) ]; then $(HYBRID) stack down; else echo "nothing installed"; fi
+
+status: install  ## Each local service, its state, URL and DSN
+	$(HYBRID) stack status
+
+test: install  ## Every test (lint first); starts and stops its own Postgres
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check .
+
+bench: install  ## Benchmarks at scale 20 (BENCH_SCALE), as ratios against same-run baselines
+	$(BIN)/python -m bench.run --scale $${BENCH_SCALE:-20}
+
+instance-health-local: install  ## Health of the local environment
+	$(HYBRID) health --env local
+
+instance-health-staging: install  ## Health of staging
+	$(HYBRID) health --env staging
+
+instance-health-production: install  ## Health of production
+	$(HYBRID) health --env production

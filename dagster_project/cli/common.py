@@ -1,0 +1,69 @@
+"""What every `hybrid` command shares: documented exit statuses, `--env`, `--output json`."""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import click
+import psycopg
+
+from dagster_project.config.matrix import Environment, MatrixError, load_matrix
+from dagster_project.stack.errors import StackError
+
+EXIT_OK = 0
+EXIT_UNHEALTHY = 1  # a check found a problem (health, status, drift)
+EXIT_USAGE = 2  # click's own status for a bad command line
+EXIT_CONFIG = 3  # instance matrix or a missing environment variable
+EXIT_STACK = 4  # the local stack could not do what was asked
+EXIT_DATABASE = 5  # a database refused or failed
+
+EXIT_STATUS_HELP = """Exit status: 0 success; 1 a check found a problem; 2 bad command line;
+3 configuration error (instance matrix, missing variable); 4 local stack error; 5 database error."""
+
+env_option = click.option(
+    "--env", "env_name", default="local", show_default=True, metavar="ENV",
+    help="Environment from config/instance-matrix.yaml (local, staging, production; aliases dev, prod).",
+)
+output_option = click.option(
+    "--output", type=click.Choice(["text", "json"]), default="text", show_default=True,
+    help="`json` prints one machine-readable document on stdout.",
+)
+
+
+def resolve_env(name: str) -> Environment:
+    return load_matrix().resolve(name)
+
+
+def emit_json(document: Any) -> None:
+    click.echo(json.dumps(document, indent=2, default=str))
+
+
+def progress(message: str) -> None:
+    """Progress goes to stderr so `--output json` stays parseable on stdout."""
+    click.echo(message, err=True)
+
+
+def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn known failures into one clear message and a documented exit status."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except MatrixError as exc:
+            _fail(str(exc), EXIT_CONFIG)
+        except StackError as exc:
+            _fail(str(exc), EXIT_STACK)
+        except psycopg.Error as exc:
+            _fail(f"database error: {str(exc).strip()}", EXIT_DATABASE)
+
+    return wrapper
+
+
+def _fail(message: str, status: int) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(status)

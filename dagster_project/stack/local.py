@@ -1,0 +1,169 @@
+"""The local stack: Postgres (Odoo, warehouse, Superset metadata, Dagster storage) and Dagster.
+
+`up` is idempotent (a second `up` changes nothing), `down` keeps every byte of data, and `status`
+reports each service with its state, URL and DSN (passwords masked).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import psycopg
+
+from dagster_project import paths
+from dagster_project.config.dotenv import write_env_file
+from dagster_project.config.matrix import load_matrix
+from dagster_project.stack import secrets
+from dagster_project.stack.postgres import HOST, LocalPostgres
+from dagster_project.stack.process import BackgroundProcess, ProcessSpec
+from dagster_project.stack.provision import provision
+
+Progress = Callable[[str], None]
+SUPERSET_URL = "http://localhost:8088"
+DATABASE_SERVICES = (
+    ("odoo-db", "odoo", "odoo_local"),
+    ("warehouse", "postgres", "postgres"),
+    ("superset-meta", "superset", "superset_meta"),
+    ("dagster-storage", "dagster", "dagster"),
+)
+
+
+@dataclass(frozen=True)
+class ServiceStatus:
+    name: str
+    state: str
+    url: str | None
+    dsn: str | None
+
+    def as_dict(self) -> dict[str, str | None]:
+        return asdict(self)
+
+
+def mask(dsn: str) -> str:
+    """Hide the password of a connection string for display."""
+    scheme, sep, rest = dsn.partition("://")
+    creds, at, host = rest.rpartition("@")
+    if not at or ":" not in creds:
+        return dsn
+    return f"{scheme}{sep}{creds.split(':', 1)[0]}:***@{host}"
+
+
+class LocalStack:
+    def __init__(self, state_dir: Path | None = None, port: int | None = None, dagster_port: int = 3000):
+        self.state_dir = (state_dir or paths.state_dir()).resolve()
+        self.postgres = LocalPostgres(self.state_dir, port)
+        self.dagster_port = dagster_port
+        self.dagster_home = self.state_dir / "dagster_home"
+
+    # -- connection strings ----------------------------------------------------------------------
+    def dsn(self, role: str, dbname: str) -> str:
+        password = secrets.load_or_create(self.state_dir)[role]
+        return f"postgresql://{role}:{password}@{HOST}:{self.postgres.port}/{dbname}"
+
+    def env_values(self) -> dict[str, str]:
+        """The local instance-matrix variables, named as the matrix names them."""
+        local = load_matrix().resolve("local")
+        creds = secrets.load_or_create(self.state_dir)
+        first = {(svc, purpose): names[0] for svc in ("odoo", "supabase", "superset")
+                 for purpose, names in local.services[svc].variables.items()}
+        return {
+            first["odoo", "db_url"]: self.dsn("odoo", "odoo_local"),
+            first["supabase", "db_url"]: self.dsn("postgres", "postgres"),
+            first["superset", "meta_db_url"]: self.dsn("superset", "superset_meta"),
+            first["superset", "url"]: SUPERSET_URL,
+            first["superset", "admin_user"]: "admin",
+            first["superset", "admin_pass"]: creds["superset_admin"],
+            "DAGSTER_HOME": str(self.dagster_home),
+            "DAGSTER_PG_URL": self.dsn("dagster", "dagster"),
+            "HYBRID_STATE_DIR": str(self.state_dir),
+            "HYBRID_PG_PORT": str(self.postgres.port),
+        }
+
+    # -- lifecycle -------------------------------------------------------------------------------
+    def up(self, with_dagster: bool = True, progress: Progress = print) -> None:
+        creds = secrets.load_or_create(self.state_dir)
+        if not self.postgres.state().initialized:
+            progress(f"initialising a PostgreSQL 17 cluster in {self.postgres.data}")
+            self.postgres.init(creds["postgres"])
+        if self.postgres.start(progress):
+            progress(f"started Postgres on {HOST}:{self.postgres.port} (wal_level=logical)")
+        else:
+            progress(f"Postgres already running on {HOST}:{self.postgres.port}")
+        self.postgres.wait_ready(creds["postgres"])
+        for item in provision(self.postgres.admin_dsn(creds["postgres"]), creds):
+            progress(f"created {item}")
+        write_env_file(paths.env_file(), self.env_values(),
+                       "Written by `hybrid stack up` for the local environment. Do not commit.")
+        progress(f"wrote {paths.env_file()}")
+        self._write_dagster_yaml()
+        if with_dagster:
+            for process in self._dagster_processes():
+                if process.start(progress=progress):
+                    progress(f"started {process.spec.name} (log: {process.log})")
+                else:
+                    progress(f"{process.spec.name} already running")
+
+    def down(self, progress: Progress = print) -> None:
+        for process in reversed(self._dagster_processes()):
+            if process.stop():
+                progress(f"stopped {process.spec.name}")
+        if self.postgres.stop():
+            progress("stopped Postgres (data kept in " + str(self.postgres.data) + ")")
+        else:
+            progress("Postgres was not running")
+
+    def status(self) -> list[ServiceStatus]:
+        pg = self.postgres.state()
+        pg_state = "running" if pg.running else ("stopped" if pg.initialized else "not initialised")
+        creds = secrets.load_or_create(self.state_dir)
+        statuses = [ServiceStatus("postgres", pg_state, f"postgresql://{HOST}:{pg.port}",
+                                  mask(self.postgres.admin_dsn(creds["postgres"])))]
+        for name, role, db in DATABASE_SERVICES:
+            statuses.append(ServiceStatus(name, self._database_state(pg.running, role, db), None,
+                                          mask(self.dsn(role, db))))
+        for process in self._dagster_processes():
+            url = process.spec.ready_url.removesuffix("/server_info") if process.spec.ready_url else None
+            statuses.append(ServiceStatus(process.spec.name, "running" if process.pid() else "stopped", url,
+                                          mask(self.dsn("dagster", "dagster"))))
+        statuses.append(ServiceStatus("superset", "not installed", SUPERSET_URL,
+                                      mask(self.dsn("superset", "superset_meta"))))
+        return statuses
+
+    # -- helpers ---------------------------------------------------------------------------------
+    def _database_state(self, server_running: bool, role: str, dbname: str) -> str:
+        if not server_running:
+            return "stopped"
+        try:
+            with psycopg.connect(self.dsn(role, dbname), connect_timeout=3) as conn:
+                conn.execute("SELECT 1")
+        except psycopg.OperationalError:
+            return "unreachable"
+        return "running"
+
+    def _write_dagster_yaml(self) -> None:
+        """Instance storage in the local `dagster` database; the URL comes from the environment."""
+        self.dagster_home.mkdir(parents=True, exist_ok=True)
+        (self.dagster_home / "dagster.yaml").write_text(
+            "# Generated by `hybrid stack up`.\n"
+            "storage:\n  postgres:\n    postgres_url:\n      env: DAGSTER_PG_URL\n"
+            "run_coordinator:\n  module: dagster.core.run_coordinator\n  class: QueuedRunCoordinator\n"
+            "  config:\n    max_concurrent_runs: 4\n"
+            "run_monitoring:\n  enabled: true\n  free_slots_after_run_end_seconds: 30\n"
+            "telemetry:\n  enabled: false\n"
+        )
+
+    def _dagster_processes(self) -> list[BackgroundProcess]:
+        bin_dir = Path(sys.executable).parent
+        workspace = str(paths.PROJECT_ROOT / "workspace.yaml")
+        env = self.env_values()
+        webserver = ProcessSpec(
+            "dagster-webserver",
+            [str(bin_dir / "dagster-webserver"), "-w", workspace, "-h", "127.0.0.1", "-p", str(self.dagster_port)],
+            env, paths.PROJECT_ROOT, ready_url=f"http://127.0.0.1:{self.dagster_port}/server_info",
+        )
+        daemon = ProcessSpec("dagster-daemon", [str(bin_dir / "dagster-daemon"), "run", "-w", workspace],
+                             env, paths.PROJECT_ROOT)
+        return [BackgroundProcess(webserver, self.state_dir), BackgroundProcess(daemon, self.state_dir)]

@@ -1,0 +1,71 @@
+"""Test fixtures: one real embedded Postgres (the project's own local stack) per test session.
+
+It runs in its own state directory on a free port, so a developer's `make up` stack is never touched,
+and it is stopped at the end of the session.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from psycopg import sql
+
+from dagster_project import paths
+from dagster_project.stack.local import LocalStack
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def new_state_dir(prefix: str) -> Path:
+    """Under the project (not /tmp/pytest-of-root, which the unprivileged server user cannot enter)."""
+    base = paths.PROJECT_ROOT / ".state"
+    base.mkdir(exist_ok=True)
+    base.chmod(0o755)
+    path = Path(tempfile.mkdtemp(prefix=prefix, dir=base))
+    path.chmod(0o755)
+    return path
+
+
+@pytest.fixture(scope="session")
+def stack() -> Iterator[LocalStack]:
+    state = new_state_dir("pytest-")
+    saved = {k: os.environ.get(k) for k in ("HYBRID_STATE_DIR", "HYBRID_ENV_FILE", "HYBRID_PG_PORT")}
+    os.environ.update(HYBRID_STATE_DIR=str(state), HYBRID_ENV_FILE=str(state / ".env.local"),
+                      HYBRID_PG_PORT=str(free_port()))
+    local = LocalStack(state)
+    try:
+        local.up(with_dagster=False, progress=lambda _: None)
+        yield local
+    finally:
+        local.down(progress=lambda _: None)
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        shutil.rmtree(state, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def make_database(stack: LocalStack) -> Callable[[str], str]:
+    """`make_database(name)` (re)creates an empty database owned by role odoo and returns its DSN."""
+    admin = stack.dsn("postgres", "postgres")
+
+    def make(name: str) -> str:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+            conn.execute(sql.SQL("CREATE DATABASE {} OWNER odoo").format(sql.Identifier(name)))
+        return stack.dsn("odoo", name)
+
+    return make

@@ -8,38 +8,19 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import tempfile
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import psycopg
 import pytest
 from psycopg import sql
 
-from dagster_project import paths
 from dagster_project.stack.local import LocalStack
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def new_state_dir(prefix: str) -> Path:
-    """Under the project (not /tmp/pytest-of-root, which the unprivileged server user cannot enter)."""
-    base = paths.PROJECT_ROOT / ".state"
-    base.mkdir(exist_ok=True)
-    base.chmod(0o755)
-    path = Path(tempfile.mkdtemp(prefix=prefix, dir=base))
-    path.chmod(0o755)
-    return path
+from dagster_project.stack.scratch import free_port, scratch_state_dir
 
 
 @pytest.fixture(scope="session")
 def stack() -> Iterator[LocalStack]:
-    state = new_state_dir("pytest-")
+    state = scratch_state_dir("pytest-")
     saved = {k: os.environ.get(k) for k in ("HYBRID_STATE_DIR", "HYBRID_ENV_FILE", "HYBRID_PG_PORT")}
     os.environ.update(HYBRID_STATE_DIR=str(state), HYBRID_ENV_FILE=str(state / ".env.local"),
                       HYBRID_PG_PORT=str(free_port()))

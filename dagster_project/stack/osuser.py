@@ -56,23 +56,28 @@ def give_to_server_user(path: Path) -> None:
             os.chown(os.path.join(root, name), entry.pw_uid, entry.pw_gid, follow_symlinks=False)
 
 
-def check_reachable(path: Path, what: str) -> None:
-    """The server user must be able to traverse every parent of `path` (a checkout under /root is not)."""
+def unreachable_parent(path: Path) -> Path | None:
+    """The first directory above `path` the server user cannot search, or None when all can be."""
     user = server_user()
     if user is None:
-        return
-    entry = pwd.getpwnam(user)
-    for parent in [*reversed(path.parents)]:
+        return None
+    uid = pwd.getpwnam(user).pw_uid
+    for parent in reversed(path.parents):
         st = parent.stat()
-        if st.st_uid == entry.pw_uid:
-            continue
-        if not st.st_mode & 0o001:
-            raise StackError(
-                f"{what} at {path} is not reachable by the unprivileged user '{user}': "
-                f"directory {parent} is not searchable by other users",
-                f"run `chmod o+x {parent}`, or clone the project (or set HYBRID_STATE_DIR) under a "
-                "directory such as /srv or /opt",
-            )
+        if st.st_uid != uid and not st.st_mode & 0o001:
+            return parent
+    return None
+
+
+def check_reachable(path: Path, what: str) -> None:
+    """The server user must be able to traverse every parent of `path` (a checkout under /root is not)."""
+    blocked = unreachable_parent(path)
+    if blocked is not None:
+        raise StackError(
+            f"{what} at {path} is not reachable by the unprivileged user '{server_user()}': "
+            f"directory {blocked} is not searchable by other users",
+            f"run `chmod o+x {blocked}`, or set HYBRID_STATE_DIR to a directory under /srv, /opt or /var/lib",
+        )
 
 
 def run_as_server_user(args: list[str], **kwargs) -> subprocess.CompletedProcess[str]:

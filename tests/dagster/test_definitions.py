@@ -11,7 +11,7 @@ import psycopg
 
 from dagster_project import paths
 from dagster_project.definitions import defs
-from tests.conftest import free_port
+from dagster_project.stack.scratch import free_port
 
 DAGSTER = Path(sys.executable).parent / "dagster"
 
@@ -35,7 +35,7 @@ def test_definitions_validate_through_the_workspace(stack) -> None:
 
 def test_ui_serves_with_instance_storage_in_postgres(stack) -> None:
     stack.dagster_port = free_port()
-    stack.up(with_dagster=True, progress=print)
+    stack.up(with_dagster=True, progress=lambda _: None)
     try:
         info = httpx.get(f"http://127.0.0.1:{stack.dagster_port}/server_info", timeout=10).json()
         assert info["dagster_version"].startswith("1.13.")

@@ -7,7 +7,7 @@ import os
 import subprocess
 import sys
 
-from tests.conftest import free_port
+from dagster_project.stack.scratch import free_port
 
 HEALTH = [sys.executable, "-m", "dagster_project.cli", "health", "--output", "json", "--timeout", "2"]
 

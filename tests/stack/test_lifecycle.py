@@ -16,14 +16,14 @@ import pytest
 
 from dagster_project.config.dotenv import read_env_file
 from dagster_project.odoo.checksums import table_checksums
-from tests.conftest import free_port, new_state_dir
+from dagster_project.stack.scratch import free_port, scratch_state_dir
 
 HYBRID = [sys.executable, "-m", "dagster_project.cli"]
 
 
 @pytest.fixture()
 def cli_env() -> Iterator[dict[str, str]]:
-    state = new_state_dir("lifecycle-")
+    state = scratch_state_dir("lifecycle-")
     env = {**os.environ, "HYBRID_STATE_DIR": str(state), "HYBRID_ENV_FILE": str(state / ".env.local"),
            "HYBRID_PG_PORT": str(free_port())}
     for key in [k for k in env if k.endswith("_LOCAL")]:

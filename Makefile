@@ -9,7 +9,8 @@ SCALE  ?= 1
 SEED   ?= 42
 
 .PHONY: help install up down status test lint bench \
-        instance-health-local instance-health-staging instance-health-production
+        instance-health-local instance-health-staging instance-health-production \
+        odoo-schema-snapshot odoo-schema-diff
 
 help:  ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-28s %s\n", $$1, $$2}'
@@ -53,3 +54,9 @@ instance-health-staging: install  ## Health of staging
 
 instance-health-production: install  ## Health of production
 	$(HYBRID) health --env production
+
+odoo-schema-snapshot: install  ## Record the Odoo schema (ENV=local) in config/odoo-schema.<env>.json
+	$(HYBRID) odoo schema-snapshot --env $${ENV:-local}
+
+odoo-schema-diff: install  ## Compare the Odoo schema (ENV=local) with its snapshot; exit 1 when different
+	$(HYBRID) odoo schema-diff --env $${ENV:-local}

@@ -2,6 +2,8 @@
 
 from dagster import Definitions
 
+from dagster_project.replication.defs import replication_definitions
 from dagster_project.resources.postgres import current_environment, database_resources
 
-defs = Definitions(resources=database_resources(current_environment()))
+_env = current_environment()
+defs = Definitions.merge(Definitions(resources=database_resources(_env)), replication_definitions(_env))

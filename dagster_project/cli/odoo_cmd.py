@@ -4,12 +4,22 @@ from __future__ import annotations
 
 import datetime as dt
 import signal
+import sys
 import threading
+from pathlib import Path
 
 import click
 import psycopg
 
-from dagster_project.cli.common import emit_json, env_option, handle_errors, output_option, progress, resolve_env
+from dagster_project.cli.common import (
+    EXIT_UNHEALTHY,
+    emit_json,
+    env_option,
+    handle_errors,
+    output_option,
+    progress,
+    resolve_env,
+)
 
 
 @click.group()
@@ -103,3 +113,61 @@ def _move_lines(dsn: str) -> int:
             return 0
         row = conn.execute("SELECT count(*) FROM account_move_line").fetchone()
         return int(row[0]) if row else 0
+
+
+snapshot_file_option = click.option(
+    "--file", "snapshot_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+    help="Snapshot JSON file [default: config/odoo-schema.<env>.json].")
+
+
+@odoo.command("schema-snapshot")
+@env_option
+@snapshot_file_option
+@handle_errors
+def schema_snapshot(env_name: str, snapshot_file: Path | None) -> None:
+    """Record the Odoo database's tables, columns, types and primary keys (schema public) in a JSON file,
+    to compare against later with `schema-diff` (e.g. before and after an Odoo module upgrade).
+
+    \b
+    Example:
+      hybrid odoo schema-snapshot --env production --file odoo-schema.before.json
+    """
+    from dagster_project.replication import snapshot
+
+    env = resolve_env(env_name)
+    path = snapshot_file or snapshot.default_path(env.name)
+    taken = snapshot.take(env.value("odoo", "db_url"))
+    snapshot.write(taken, path)
+    progress(f"recorded {len(taken['tables'])} tables of {taken['database']} in {path}")
+
+
+@odoo.command("schema-diff")
+@env_option
+@snapshot_file_option
+@output_option
+@handle_errors
+def schema_diff(env_name: str, snapshot_file: Path | None, output: str) -> None:
+    """Compare the Odoo database's schema now with a snapshot: added and removed tables, added, removed and
+    changed columns. Exit status 1 when they differ (the replica needs `hybrid replication sync-schema`).
+
+    \b
+    Example:
+      hybrid odoo schema-diff --env production --output json
+    """
+    from dagster_project.replication import snapshot
+
+    env = resolve_env(env_name)
+    path = snapshot_file or snapshot.default_path(env.name)
+    try:
+        before = snapshot.read(path)
+    except (FileNotFoundError, ValueError) as exc:
+        raise click.UsageError(str(exc)) from exc
+    result = snapshot.diff(before, snapshot.take(env.value("odoo", "db_url"), tuple(before["schemas"])))
+    if output == "json":
+        emit_json({"env": env.name, "snapshot": str(path), **result.as_dict()})
+    else:
+        for line in result.lines():
+            click.echo(line)
+        click.echo(f"{env.name}: {'schema differs from' if result.different else 'schema matches'} {path}")
+    if result.different:
+        sys.exit(EXIT_UNHEALTHY)

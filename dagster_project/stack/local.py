@@ -71,6 +71,7 @@ class LocalStack:
                  for purpose, names in local.services[svc].variables.items()}
         return {
             first["odoo", "db_url"]: self.dsn("odoo", "odoo_local"),
+            first["odoo", "replication_url"]: self.dsn("odoo_replicator", "odoo_local"),
             first["supabase", "db_url"]: self.dsn("postgres", "postgres"),
             first["superset", "meta_db_url"]: self.dsn("superset", "superset_meta"),
             first["superset", "url"]: SUPERSET_URL,

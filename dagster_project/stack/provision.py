@@ -21,6 +21,9 @@ class DatabaseSpec:
 
 
 LOGIN_ROLES = ("odoo", "superset", "dagster")
+# The subscription connects as this role: it may stream WAL and (granted by `hybrid replication setup`)
+# read the published tables, nothing else.
+REPLICATION_ROLES = ("odoo_replicator",)
 DATABASES = (
     DatabaseSpec("odoo_local", "odoo"),
     DatabaseSpec("postgres", "postgres", ("public", "analytics", "warehouse", "ocr", "ops")),
@@ -38,6 +41,12 @@ def provision(admin_dsn: str, passwords: Mapping[str, str]) -> list[str]:
                 conn.execute(sql.SQL("CREATE ROLE {} LOGIN").format(sql.Identifier(role)))
                 created.append(f"role {role}")
             conn.execute(sql.SQL("ALTER ROLE {} WITH LOGIN PASSWORD {}").format(
+                sql.Identifier(role), sql.Literal(passwords[role])))
+        for role in REPLICATION_ROLES:
+            if not _exists(conn, "SELECT 1 FROM pg_roles WHERE rolname = %s", role):
+                conn.execute(sql.SQL("CREATE ROLE {} LOGIN REPLICATION").format(sql.Identifier(role)))
+                created.append(f"role {role}")
+            conn.execute(sql.SQL("ALTER ROLE {} WITH LOGIN REPLICATION NOSUPERUSER PASSWORD {}").format(
                 sql.Identifier(role), sql.Literal(passwords[role])))
         for spec in DATABASES:
             if not _exists(conn, "SELECT 1 FROM pg_database WHERE datname = %s", spec.name):

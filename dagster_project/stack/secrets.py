@@ -7,7 +7,8 @@ import os
 import secrets
 from pathlib import Path
 
-LOCAL_SECRETS = ("postgres", "odoo", "superset", "dagster", "superset_admin", "superset_secret_key")
+LOCAL_SECRETS = ("postgres", "odoo", "superset", "dagster", "superset_admin", "superset_secret_key",
+                 "odoo_replicator")
 
 
 def load_or_create(state_dir: Path) -> dict[str, str]:

@@ -1,0 +1,38 @@
+"""Snapshot of the replication part of the code location: asset keys, groups, metadata, checks, sensor."""
+
+from __future__ import annotations
+
+from dagster import AssetKey
+
+from dagster_project.definitions import defs
+from dagster_project.odoo.schema import TABLES
+from dagster_project.replication.config import load_config
+
+EXPECTED_TABLES = sorted(t.name for t in TABLES)
+
+
+def test_config_replicates_every_generated_table() -> None:
+    assert sorted(t.name for t in load_config().tables) == EXPECTED_TABLES
+
+
+def test_one_external_asset_per_replicated_table() -> None:
+    graph = defs.resolve_asset_graph()
+    keys = sorted(k.to_user_string() for k in graph.get_all_asset_keys() if k.path[0] == "odoo")
+    assert keys == [f"odoo/{name}" for name in EXPECTED_TABLES]
+    move = graph.get(AssetKey(["odoo", "account_move"]))
+    assert not move.is_materializable and move.group_name == "odoo"
+    assert move.metadata["odoo/model"] == "account.move"
+    columns = {c.name: c.type for c in move.metadata["dagster/column_schema"].columns}
+    assert columns["amount_total"] == "numeric" and columns["write_date"] == "timestamp without time zone"
+    link = graph.get(AssetKey(["odoo", "account_move_line_account_tax_rel"]))
+    assert (link.metadata["odoo/model"], link.metadata["odoo/field"]) == ("account.move.line", "tax_ids")
+
+
+def test_three_checks_per_table_and_the_sensor() -> None:
+    check_keys = {(k.asset_key.path[1], k.name) for k in defs.resolve_asset_graph().asset_check_keys}
+    assert check_keys == {(name, check) for name in EXPECTED_TABLES
+                          for check in ("replication_lag", "schema_matches_source", "row_count_parity")}
+    sensor = defs.resolve_sensor_def("odoo_replication_sensor")
+    assert sensor.default_status.value == "RUNNING" and sensor.minimum_interval_seconds == 15
+    assert set(sensor.required_resource_keys) == {"warehouse", "odoo_replication"}
+    assert defs.resources["odoo_replication"].dsn.env_var_name == "ODOO_REPLICATION_URL_LOCAL"

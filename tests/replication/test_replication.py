@@ -1,0 +1,311 @@
+"""Logical replication from a seeded Odoo database into a warehouse database on the real server.
+
+One module-scoped source (scale 1) and warehouse; the tests run in file order and leave replication
+healthy for the next one.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import threading
+
+import psycopg
+import pytest
+from click.testing import CliRunner
+from dagster import (
+    AssetKey,
+    AutomationCondition,
+    DagsterInstance,
+    Definitions,
+    SensorResult,
+    asset,
+    build_sensor_context,
+    evaluate_automation_conditions,
+)
+from psycopg import sql
+
+from dagster_project.cli.main import cli
+from dagster_project.odoo.simulate import simulate
+from dagster_project.replication.assets import replicated_asset_specs
+from dagster_project.replication.checks import lag_results
+from dagster_project.replication.config import ReplicatedTable, config_path
+from dagster_project.replication.schema_sync import sync_schema
+from dagster_project.replication.sensors import build_replication_sensor
+from dagster_project.replication.setup import setup
+from dagster_project.replication.status import read_status
+from dagster_project.resources.postgres import PostgresResource
+from dagster_project.stack import secrets
+from tests.replication.conftest import TODAY, Replicated, wait_for
+
+pytestmark = pytest.mark.stack
+quiet = dict(progress=lambda _: None)
+
+
+def _cli(replicated: Replicated, monkeypatch: pytest.MonkeyPatch, tmp_path, *args: str):
+    """Run `hybrid` against this module's databases through the local environment's variables."""
+    config_file = tmp_path / "replication.yaml"
+    config_file.write_text(config_path().read_text().replace("subscription: odoo_warehouse",
+                                                             f"subscription: {replicated.config.subscription}"))
+    monkeypatch.setenv("HYBRID_REPLICATION_CONFIG", str(config_file))
+    monkeypatch.setenv("ODOO_DB_URL_LOCAL", replicated.endpoints.source)
+    monkeypatch.setenv("ODOO_REPLICATION_URL_LOCAL", replicated.endpoints.replication)
+    monkeypatch.setenv("SUPABASE_DB_URL_LOCAL", replicated.endpoints.warehouse)
+    return CliRunner().invoke(cli, list(args))
+
+
+def test_setup_copies_every_table_then_changes_nothing(replicated: Replicated, monkeypatch, tmp_path) -> None:
+    actions = " | ".join(replicated.first_setup.actions)
+    assert replicated.first_setup.same_cluster
+    assert "created publication odoo_changes with 23 tables" in actions
+    assert "created replication slot repl_test" in actions and "created subscription repl_test" in actions
+    source, replica = replicated.checksums()
+    assert source == replica and len(source) == 23
+    with replicated.warehouse() as wh:
+        assert wh.execute("SELECT count(*) FROM account_move_line").fetchone()[0] > 40_000
+
+    again = _cli(replicated, monkeypatch, tmp_path, "replication", "setup", "--output", "json")
+    assert again.exit_code == 0, again.output
+    assert json.loads(again.stdout)["changed"] is False and json.loads(again.stdout)["actions"] == []
+    text = _cli(replicated, monkeypatch, tmp_path, "replication", "setup")
+    assert "replication already set up; nothing changed" in text.stdout
+    status = _cli(replicated, monkeypatch, tmp_path, "replication", "status", "--output", "json")
+    document = json.loads(status.stdout)
+    assert status.exit_code == 0 and document["healthy"] and document["enabled"]
+    assert set(document["tables"].values()) == {"ready"} and len(document["tables"]) == 23
+    assert document["apply_error_count"] == 0 and document["retained_wal_bytes"] >= 0
+
+
+def test_least_privilege(replicated: Replicated) -> None:
+    with replicated.warehouse() as wh:
+        grants = wh.execute("SELECT has_table_privilege('anon', 'public.account_move', 'SELECT'), "
+                            "has_table_privilege('authenticated', 'public.res_partner', 'SELECT')").fetchone()
+    assert grants == (False, False)
+    with replicated.source() as src:
+        src.execute("CREATE TABLE IF NOT EXISTS private_notes (id int PRIMARY KEY)")
+        role = src.execute("SELECT rolsuper, rolreplication FROM pg_roles WHERE rolname = 'odoo_replicator'").fetchone()
+        can = src.execute("SELECT has_table_privilege('odoo_replicator', 'public.account_move', 'SELECT'), "
+                          "has_table_privilege('odoo_replicator', 'public.private_notes', 'SELECT')").fetchone()
+    assert role == (False, True) and can == (True, False)
+
+
+def test_inserts_updates_deletes_and_truncate_arrive(replicated: Replicated) -> None:
+    report = simulate(replicated.endpoints.source, rate=40, duration=6, seed=11, today=TODAY)
+    assert report.counts["create_draft"] and report.counts["edit_draft"] and report.counts["delete_draft"]
+    # A truncate, as Odoo's own re-computation of a many2many does it: emptied and refilled in one transaction
+    # (simulate has no truncate event yet).
+    with replicated.source() as src, src.transaction():
+        src.execute("CREATE TEMP TABLE keep AS SELECT * FROM account_move_line_account_tax_rel")
+        src.execute("TRUNCATE account_move_line_account_tax_rel")
+        src.execute("INSERT INTO account_move_line_account_tax_rel SELECT * FROM keep ORDER BY 1, 2 LIMIT 1000")
+    source, replica = replicated.checksums()
+    assert source == replica
+    with replicated.warehouse() as wh:
+        assert wh.execute("SELECT count(*) FROM account_move_line_account_tax_rel").fetchone()[0] == 1000
+        deleted = report.touched["delete_draft"][0]
+        assert wh.execute("SELECT count(*) FROM account_move WHERE id = %s", (deleted,)).fetchone()[0] == 0
+
+
+def _apply_worker_pid(replicated: Replicated) -> int | None:
+    with replicated.warehouse() as wh:
+        row = wh.execute("SELECT pid FROM pg_stat_subscription WHERE subname = %s AND relid IS NULL",
+                         (replicated.config.subscription,)).fetchone()
+    return row[0] if row else None
+
+
+def test_killed_worker_and_server_restart_lose_and_duplicate_nothing(replicated: Replicated) -> None:
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            simulate(replicated.endpoints.source, rate=30, duration=8, seed=12, today=TODAY)
+        except BaseException as exc:  # noqa: BLE001 (reported by the assertion below)
+            errors.append(exc)
+
+    runner = threading.Thread(target=run)
+    runner.start()
+    wait_for(lambda: _apply_worker_pid(replicated) is not None, what="the apply worker")
+    threading.Event().wait(2)
+    killed = _apply_worker_pid(replicated)
+    with replicated.warehouse() as wh:
+        assert wh.execute("SELECT pg_terminate_backend(%s)", (killed,)).fetchone()[0]
+    runner.join()
+    assert errors == []
+    replicated.stack.postgres.stop()  # fast shutdown with changes possibly still in flight
+    replicated.stack.postgres.start(progress=lambda _: None)
+    replicated.stack.postgres.wait_ready(secrets.load_or_create(replicated.stack.state_dir)["postgres"])
+    simulate(replicated.endpoints.source, rate=30, duration=3, seed=13, today=TODAY)
+    wait_for(lambda: _apply_worker_pid(replicated) not in (None, killed), what="a new apply worker")
+    source, replica = replicated.checksums()
+    assert source == replica
+
+
+def test_column_added_mid_stream_stops_apply_until_sync_schema(replicated: Replicated) -> None:
+    before = read_status(replicated.endpoints, replicated.config).apply_error_count
+    with replicated.source() as src:
+        src.execute("ALTER TABLE account_move ADD COLUMN x_review_note varchar(40)")
+        src.execute("UPDATE account_move SET x_review_note = 'checked ' || id WHERE id <= 5")
+    wait_for(lambda: read_status(replicated.endpoints, replicated.config).apply_error_count > before,
+             what="the apply worker to stop on the missing column")
+    stalled = read_status(replicated.endpoints, replicated.config)
+    assert not stalled.healthy
+
+    report = sync_schema(replicated.endpoints, replicated.config, **quiet)
+    assert [(c.kind, c.ddl) for c in report.applied] == [
+        ("column_added", ('ALTER TABLE "public"."account_move" ADD COLUMN "x_review_note" character varying(40)',))]
+    assert report.manual == [] and "refreshed subscription repl_test" in report.actions
+    replicated.caught_up()
+    with replicated.warehouse() as wh:
+        notes = wh.execute("SELECT id, x_review_note FROM account_move WHERE id <= 5 ORDER BY id").fetchall()
+    assert notes == [(i, f"checked {i}") for i in range(1, 6)]
+    source, replica = replicated.checksums()
+    assert source == replica
+
+
+def test_destructive_changes_are_reported_with_their_ddl_not_applied(replicated: Replicated, monkeypatch,
+                                                                     tmp_path) -> None:
+    with replicated.source() as src:
+        src.execute("CREATE TABLE x_legacy (id int PRIMARY KEY, amount int, memo text, code int)")
+        src.execute("INSERT INTO x_legacy VALUES (1, 10, 'a', 100), (2, 20, 'b', 200)")
+    config = dataclasses.replace(replicated.config, tables=(*replicated.config.tables,
+                                                            ReplicatedTable("public", "x_legacy", "x.legacy")))
+    added = sync_schema(replicated.endpoints, config, **quiet)
+    assert [c.kind for c in added.applied] == ["table_added"]
+    setup(replicated.endpoints, config, **quiet)  # the replicator may read it; its rows are copied
+    with replicated.source() as src:
+        src.execute("ALTER TABLE x_legacy DROP COLUMN memo")
+        src.execute("ALTER TABLE x_legacy RENAME COLUMN code TO code_new")
+        src.execute("ALTER TABLE x_legacy ALTER COLUMN amount TYPE bigint")
+    report = sync_schema(replicated.endpoints, config, **quiet)
+    assert report.applied == []
+    assert {(c.kind, c.ddl) for c in report.manual} == {
+        ("column_renamed", ('ALTER TABLE "public"."x_legacy" RENAME COLUMN "code" TO "code_new"',)),
+        ("column_removed", ('ALTER TABLE "public"."x_legacy" DROP COLUMN "memo"',)),
+        ("column_type_changed",
+         ('ALTER TABLE "public"."x_legacy" ALTER COLUMN "amount" TYPE bigint USING "amount"::bigint',)),
+    }
+    with replicated.warehouse() as wh:
+        columns = [r[0] for r in wh.execute("SELECT column_name FROM information_schema.columns "
+                                            "WHERE table_name = 'x_legacy' ORDER BY ordinal_position")]
+    assert columns == ["id", "amount", "memo", "code"]
+
+    removed = setup(replicated.endpoints, replicated.config, **quiet)
+    assert "removed from publication odoo_changes: public.x_legacy" in removed.actions
+    assert "odoo_replicator may no longer read public.x_legacy (not replicated)" in removed.actions
+
+
+LINK_TABLES = {"x_line_tag_rel": "line_id", "x_move_tag_rel": "move_id"}
+
+
+def _link_sql(template: str, table: str) -> sql.Composed:
+    return sql.SQL(template).format(table=sql.Identifier(table), key=sql.Identifier(LINK_TABLES[table]))
+
+
+def test_tables_without_primary_key_replicate_updates_and_deletes(replicated: Replicated) -> None:
+    with replicated.source() as src:
+        src.execute("CREATE TABLE x_line_tag_rel (line_id int, tag_id int)")
+        src.execute("CREATE TABLE x_move_tag_rel (move_id int NOT NULL, tag_id int NOT NULL)")
+        src.execute("CREATE UNIQUE INDEX x_move_tag_rel_uniq ON x_move_tag_rel (move_id, tag_id)")
+        for table in LINK_TABLES:
+            src.execute(_link_sql("INSERT INTO {table} SELECT g, g % 7 FROM generate_series(1, 500) g", table))
+    config = dataclasses.replace(replicated.config, tables=(
+        *replicated.config.tables, ReplicatedTable("public", "x_line_tag_rel", "account.move.line", "tag_ids"),
+        ReplicatedTable("public", "x_move_tag_rel", "account.move", "tag_ids")))
+    report = setup(replicated.endpoints, config, **quiet)
+    assert ("public.x_line_tag_rel has no primary key or unique NOT NULL index: replica identity set to FULL"
+            in report.actions)
+    assert "public.x_move_tag_rel has no primary key: replica identity set to unique index x_move_tag_rel_uniq" \
+        in report.actions
+    with replicated.source() as src:
+        for table in LINK_TABLES:
+            src.execute(_link_sql("UPDATE {table} SET tag_id = tag_id + 100 WHERE {key} % 3 = 0", table))
+            src.execute(_link_sql("DELETE FROM {table} WHERE tag_id = 1", table))
+    replicated.caught_up()
+    for table in LINK_TABLES:
+        query = _link_sql("SELECT md5(string_agg(t::text, ',' ORDER BY t::text)), count(*) FROM {table} t", table)
+        with replicated.source() as src, replicated.warehouse() as wh:
+            expected = src.execute(query).fetchone()
+            assert wh.execute(query).fetchone() == expected and expected[1] < 500
+    setup(replicated.endpoints, replicated.config, **quiet)
+
+
+def test_disabled_subscription_turns_lag_red_and_status_nonzero(replicated: Replicated, monkeypatch,
+                                                                 tmp_path) -> None:
+    with replicated.warehouse() as wh:
+        wh.execute("ALTER SUBSCRIPTION repl_test DISABLE")
+    with replicated.source() as src:
+        src.execute("UPDATE res_partner SET write_date = now() WHERE id = 1")
+    status = read_status(replicated.endpoints, replicated.config)
+    assert not status.enabled and not status.healthy
+    assert any("repl_test is disabled" in p for p in status.problems)
+    results = lag_results(status, replicated.config)
+    assert len(results) == 23 and not any(r.passed for r in results)
+    cli_status = _cli(replicated, monkeypatch, tmp_path, "replication", "status")
+    assert cli_status.exit_code == 1 and "UNHEALTHY" in cli_status.stdout
+
+    healed = setup(replicated.endpoints, replicated.config, **quiet)
+    assert healed.actions == ["enabled subscription repl_test"]
+    replicated.caught_up()
+    wait_for(lambda: read_status(replicated.endpoints, replicated.config).healthy, what="healthy status")
+    assert all(r.passed for r in lag_results(read_status(replicated.endpoints, replicated.config),
+                                             replicated.config))
+
+
+def test_a_lost_slot_is_healed_by_setup(replicated: Replicated) -> None:
+    with replicated.warehouse() as wh:
+        wh.execute("ALTER SUBSCRIPTION repl_test DISABLE")
+    with psycopg.connect(replicated.endpoints.replication, autocommit=True) as repl:
+        wait_for(lambda: not repl.execute("SELECT active FROM pg_replication_slots WHERE slot_name = 'repl_test'")
+                 .fetchone()[0], what="the slot to be released")
+        repl.execute("SELECT pg_drop_replication_slot('repl_test')")
+    with replicated.source() as src:
+        src.execute("UPDATE res_partner SET city = 'Cebu' WHERE id <= 3")
+    assert any("slot repl_test is missing" in p for p in read_status(replicated.endpoints, replicated.config).problems)
+    healed = setup(replicated.endpoints, replicated.config, **quiet)
+    assert healed.actions[0].startswith("dropped subscription repl_test: its slot repl_test was missing")
+    source, replica = replicated.checksums()
+    assert source == replica
+    assert read_status(replicated.endpoints, replicated.config).healthy
+
+
+def test_sensor_materializations_make_an_eager_downstream_asset_run(replicated: Replicated) -> None:
+    @asset(deps=[AssetKey(["odoo", "account_move"])], automation_condition=AutomationCondition.eager())
+    def open_invoices() -> None:
+        """A downstream asset that must run whenever account_move's replica changes."""
+
+    config = replicated.config
+    defs = Definitions(assets=[*replicated_asset_specs(config, "local"), open_invoices])
+    instance = DagsterInstance.ephemeral()
+    sensor = build_replication_sensor(config)
+    resources = {"warehouse": PostgresResource(dsn=replicated.endpoints.warehouse),
+                 "odoo_replication": PostgresResource(dsn=replicated.endpoints.replication)}
+
+    def tick(cursor: str | None) -> SensorResult:
+        return sensor(build_sensor_context(instance=instance, cursor=cursor, resources=resources))
+
+    first = tick(None)
+    assert {e.asset_key.path[1] for e in first.asset_events} == {t.name for t in config.tables}
+    baseline = evaluate_automation_conditions(defs=defs, instance=instance)
+    assert tick(first.cursor).asset_events == []
+
+    with replicated.source() as src:
+        src.execute("UPDATE account_move SET write_date = '2099-01-01 08:00:00' WHERE id = 1")
+        expected_rows = src.execute("SELECT count(*) FROM account_move").fetchone()[0]
+    replicated.caught_up()
+    events: list = []
+
+    def moved() -> bool:
+        events[:] = tick(first.cursor).asset_events
+        return bool(events)
+
+    wait_for(moved, what="the warehouse's table counters to move")
+    assert [e.asset_key for e in events] == [AssetKey(["odoo", "account_move"])]
+    metadata = events[0].metadata
+    assert metadata["dagster/row_count"].value == expected_rows
+    assert metadata["latest_write_date"].value == "2099-01-01 08:00:00"
+    assert metadata["replication_lag_bytes"].value >= 0
+    for event in events:
+        instance.report_runless_asset_event(event)
+    result = evaluate_automation_conditions(defs=defs, instance=instance, cursor=baseline.cursor)
+    assert result.total_requested == 1
+    assert result.get_requested_partitions(open_invoices.key) == {None}

@@ -24,9 +24,10 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/python -m pip install --progress-bar off -e '.[test]'
 	@touch $@
 
-up: install  ## Install, start the local stack, seed Odoo, serve Dagster on :3000
+up: install  ## Install, start the local stack, seed Odoo, replicate it, serve Dagster on :3000
 	$(HYBRID) stack up
 	$(HYBRID) odoo seed --scale $(SCALE) --seed $(SEED) --if-empty
+	$(HYBRID) replication setup --env local
 	@$(HYBRID) stack status
 	@echo "Dagster UI: http://localhost:3000"
 

@@ -13,8 +13,8 @@ from dagster_project.stack.local import LocalStack
 @click.group()
 def stack() -> None:
     """The local stack: Postgres 17 on 127.0.0.1:54322 (Odoo, warehouse, Superset metadata and Dagster
-    databases) and the Dagster UI on :3000. State lives in .state/ (HYBRID_STATE_DIR) and survives
-    `down`.
+    databases), Superset on :8088 and the Dagster UI on :3000. State lives in .state/ (HYBRID_STATE_DIR)
+    and survives `down`; Superset's virtual environment lives in ~/.cache/hybrid (HYBRID_SUPERSET_VENV).
 
     \b
     Example:
@@ -23,19 +23,21 @@ def stack() -> None:
 
 
 @stack.command()
-@click.option("--no-dagster", is_flag=True, help="Start only Postgres (tests and scripts).")
+@click.option("--no-dagster", is_flag=True, help="Start only Postgres (tests and scripts): no Dagster, no Superset.")
+@click.option("--no-superset", is_flag=True, help="Start Postgres and Dagster but not Superset (nor install it).")
 @handle_errors
-def up(no_dagster: bool) -> None:
+def up(no_dagster: bool, no_superset: bool) -> None:
     """Start the stack (idempotent: running it twice changes nothing).
 
-    Initialises the cluster on first use, creates the roles, databases and schemas, writes .env.local
-    and starts the Dagster webserver and daemon.
+    Initialises the cluster on first use, creates the roles, databases and schemas, writes .env.local,
+    starts Superset (installing it into its own environment on first use, about 800 MB) with the
+    warehouse registered as its database `warehouse`, then the Dagster webserver and daemon.
 
     \b
     Example:
-      hybrid stack up --no-dagster
+      hybrid stack up --no-superset   # Postgres and Dagster
     """
-    LocalStack().up(with_dagster=not no_dagster, progress=progress)
+    LocalStack().up(with_dagster=not no_dagster, with_superset=not (no_superset or no_dagster), progress=progress)
 
 
 @stack.command()

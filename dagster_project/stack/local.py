@@ -1,4 +1,4 @@
-"""The local stack: Postgres (Odoo, warehouse, Superset metadata, Dagster storage) and Dagster.
+"""The local stack: Postgres (Odoo, warehouse, Superset metadata, Dagster storage), Superset and Dagster.
 
 `up` is idempotent (a second `up` changes nothing), `down` keeps every byte of data, and `status`
 reports each service with its state, URL and DSN (passwords masked).
@@ -6,10 +6,12 @@ reports each service with its state, URL and DSN (passwords masked).
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from urllib.parse import quote
 
 import psycopg
 
@@ -17,12 +19,15 @@ from dagster_project import paths
 from dagster_project.config.dotenv import write_env_file
 from dagster_project.config.matrix import load_matrix
 from dagster_project.stack import secrets
+from dagster_project.stack.errors import StackError
 from dagster_project.stack.postgres import HOST, LocalPostgres
 from dagster_project.stack.process import BackgroundProcess, ProcessSpec
-from dagster_project.stack.provision import provision
+from dagster_project.stack.provision import READER_DATABASE, READER_ROLE, provision
+from dagster_project.superset.client import SupersetClient, SupersetError
+from dagster_project.superset.runtime import SupersetRuntime, SupersetSettings
 
 Progress = Callable[[str], None]
-SUPERSET_URL = "http://localhost:8088"
+WAREHOUSE_DATABASE = "warehouse"  # the Superset database that reads the warehouse as superset_reader
 DATABASE_SERVICES = (
     ("odoo-db", "odoo", "odoo_local"),
     ("warehouse", "postgres", "postgres"),
@@ -52,9 +57,11 @@ def mask(dsn: str) -> str:
 
 
 class LocalStack:
-    def __init__(self, state_dir: Path | None = None, port: int | None = None, dagster_port: int = 3000):
+    def __init__(self, state_dir: Path | None = None, port: int | None = None, dagster_port: int = 3000,
+                 superset_port: int | None = None):
         self.state_dir = (state_dir or paths.state_dir()).resolve()
         self.postgres = LocalPostgres(self.state_dir, port)
+        self.superset = SupersetRuntime(self.state_dir, superset_port)
         self.dagster_port = dagster_port
         self.dagster_home = self.state_dir / "dagster_home"
 
@@ -66,7 +73,7 @@ class LocalStack:
     def env_values(self) -> dict[str, str]:
         """The local instance-matrix variables, named as the matrix names them."""
         local = load_matrix().resolve("local")
-        creds = secrets.load_or_create(self.state_dir)
+        admin_user, admin_pass = self.superset_admin()
         first = {(svc, purpose): names[0] for svc in ("odoo", "supabase", "superset")
                  for purpose, names in local.services[svc].variables.items()}
         return {
@@ -74,17 +81,32 @@ class LocalStack:
             first["odoo", "replication_url"]: self.dsn("odoo_replicator", "odoo_local"),
             first["supabase", "db_url"]: self.dsn("postgres", "postgres"),
             first["superset", "meta_db_url"]: self.dsn("superset", "superset_meta"),
-            first["superset", "url"]: SUPERSET_URL,
-            first["superset", "admin_user"]: "admin",
-            first["superset", "admin_pass"]: creds["superset_admin"],
+            first["superset", "url"]: f"http://localhost:{self.superset.port}",
+            first["superset", "admin_user"]: admin_user,
+            first["superset", "admin_pass"]: admin_pass,
             "DAGSTER_HOME": str(self.dagster_home),
             "DAGSTER_PG_URL": self.dsn("dagster", "dagster"),
             "HYBRID_STATE_DIR": str(self.state_dir),
             "HYBRID_PG_PORT": str(self.postgres.port),
         }
 
+    def superset_admin(self) -> tuple[str, str]:
+        """The matrix variables (SUPERSET_ADMIN_USER_LOCAL, ...) when set, else `admin` and the generated
+        password."""
+        local = load_matrix().resolve("local")
+        return (local.optional_value("superset", "admin_user", os.environ) or "admin",
+                local.optional_value("superset", "admin_pass", os.environ)
+                or secrets.load_or_create(self.state_dir)["superset_admin"])
+
+    def warehouse_reader_uri(self) -> str:
+        """How Superset reaches the warehouse: the read-only role, over TCP, through psycopg2."""
+        password = quote(secrets.load_or_create(self.state_dir)[READER_ROLE], safe="")
+        return f"postgresql+psycopg2://{READER_ROLE}:{password}@{HOST}:{self.postgres.port}/{READER_DATABASE}"
+
     # -- lifecycle -------------------------------------------------------------------------------
-    def up(self, with_dagster: bool = True, progress: Progress = print) -> None:
+    def up(self, with_dagster: bool = True, progress: Progress = print, with_superset: bool = False) -> None:
+        """Superset is opt-in here (`hybrid stack up` opts in): library callers such as the test session's
+        stack and the benchmarks must not start an 800 MB service on :8088 they did not ask for."""
         creds = secrets.load_or_create(self.state_dir)
         if not self.postgres.state().initialized:
             progress(f"initialising a PostgreSQL 17 cluster in {self.postgres.data}")
@@ -100,6 +122,8 @@ class LocalStack:
                        "Written by `hybrid stack up` for the local environment. Do not commit.")
         progress(f"wrote {paths.env_file()}")
         self._write_dagster_yaml()
+        if with_superset:
+            self.up_superset(progress)
         if with_dagster:
             for process in self._dagster_processes():
                 if process.start(progress=progress):
@@ -107,10 +131,29 @@ class LocalStack:
                 else:
                     progress(f"{process.spec.name} already running")
 
+    def up_superset(self, progress: Progress = print) -> None:
+        """Start Superset (installing it on first use) and register the warehouse in it."""
+        creds = secrets.load_or_create(self.state_dir)
+        user, password = self.superset_admin()
+        settings = SupersetSettings(creds["superset_secret_key"], self.dsn("superset", "superset_meta"), user,
+                                    password)
+        if not self.superset.up(settings, progress):
+            progress(f"Superset already running on {self.superset.url}")
+        try:
+            with SupersetClient(self.superset.url, user, password) as client:
+                pk = client.ensure_database(WAREHOUSE_DATABASE, self.warehouse_reader_uri())
+        except SupersetError as exc:
+            raise StackError(f"registering the warehouse in Superset failed: {exc}",
+                             f"read {self.superset.log}; a failed login means the admin password changed after "
+                             "the first start (see docs/superset.md)") from exc
+        progress(f"Superset database '{WAREHOUSE_DATABASE}' (id {pk}) reads the warehouse as {READER_ROLE}")
+
     def down(self, progress: Progress = print) -> None:
         for process in reversed(self._dagster_processes()):
             if process.stop():
                 progress(f"stopped {process.spec.name}")
+        if self.superset.down():
+            progress("stopped Superset")
         if self.postgres.stop():
             progress("stopped Postgres (data kept in " + str(self.postgres.data) + ")")
         else:
@@ -129,7 +172,7 @@ class LocalStack:
             url = process.spec.ready_url.removesuffix("/server_info") if process.spec.ready_url else None
             statuses.append(ServiceStatus(process.spec.name, "running" if process.pid() else "stopped", url,
                                           mask(self.dsn("dagster", "dagster"))))
-        statuses.append(ServiceStatus("superset", "not installed", SUPERSET_URL,
+        statuses.append(ServiceStatus("superset", self.superset.state(), self.superset.url,
                                       mask(self.dsn("superset", "superset_meta"))))
         return statuses
 

@@ -30,6 +30,11 @@ DATABASES = (
     DatabaseSpec("superset_meta", "superset"),
     DatabaseSpec("dagster", "dagster"),
 )
+# Superset reads the warehouse as this role: USAGE and SELECT on these schemas (and on tables created
+# later), no write anywhere; read-only transactions by default as a second guard.
+READER_ROLE = "superset_reader"
+READER_DATABASE = "postgres"
+READER_SCHEMAS = ("warehouse", "analytics", "ocr")
 
 
 def provision(admin_dsn: str, passwords: Mapping[str, str]) -> list[str]:
@@ -56,6 +61,28 @@ def provision(admin_dsn: str, passwords: Mapping[str, str]) -> list[str]:
     for spec in DATABASES:
         if spec.schemas:
             created += _create_schemas(admin_dsn, spec)
+    created += _provision_reader(admin_dsn, passwords[READER_ROLE])
+    return created
+
+
+def _provision_reader(admin_dsn: str, password: str) -> list[str]:
+    """The read-only warehouse role; grants are re-applied on every `up` so new tables are covered."""
+    created = []
+    role = sql.Identifier(READER_ROLE)
+    owner = sql.Identifier(next(spec.owner for spec in DATABASES if spec.name == READER_DATABASE))
+    dsn = admin_dsn.rsplit("/", 1)[0] + "/" + READER_DATABASE
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        if not _exists(conn, "SELECT 1 FROM pg_roles WHERE rolname = %s", READER_ROLE):
+            conn.execute(sql.SQL("CREATE ROLE {} LOGIN").format(role))
+            created.append(f"role {READER_ROLE}")
+        conn.execute(sql.SQL("ALTER ROLE {} WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION "
+                             "PASSWORD {}").format(role, sql.Literal(password)))
+        conn.execute(sql.SQL("ALTER ROLE {} SET default_transaction_read_only = on").format(role))
+        for schema in map(sql.Identifier, READER_SCHEMAS):
+            conn.execute(sql.SQL("GRANT USAGE ON SCHEMA {} TO {}").format(schema, role))
+            conn.execute(sql.SQL("GRANT SELECT ON ALL TABLES IN SCHEMA {} TO {}").format(schema, role))
+            conn.execute(sql.SQL("ALTER DEFAULT PRIVILEGES FOR ROLE {} IN SCHEMA {} "
+                                 "GRANT SELECT ON TABLES TO {}").format(owner, schema, role))
     return created
 
 

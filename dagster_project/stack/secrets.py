@@ -8,7 +8,7 @@ import secrets
 from pathlib import Path
 
 LOCAL_SECRETS = ("postgres", "odoo", "superset", "dagster", "superset_admin", "superset_secret_key",
-                 "odoo_replicator")
+                 "odoo_replicator", "superset_reader")
 
 
 def load_or_create(state_dir: Path) -> dict[str, str]:

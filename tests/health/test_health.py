@@ -22,7 +22,8 @@ def by_check(report: dict) -> dict[tuple[str, str], dict]:
 
 
 def test_local_health_reports_each_check(stack) -> None:
-    # No Superset runs in this session: its web check must fail, and so the exit status is 1.
+    # A dead Superset port: its web check must fail, and so the exit status is 1. The healthy case,
+    # against the real Superset of the test session, is tests/superset/test_superset_health.py.
     env = {**os.environ, "SUPERSET_URL_LOCAL": f"http://127.0.0.1:{free_port()}"}
     rc, report = run_health(env, "--env", "dev")
     checks = by_check(report)

@@ -37,9 +37,9 @@ def run(make_state_dir, free_port, with_dagster: bool = True) -> dict[str, float
     stack = LocalStack(state, free_port(), dagster_port=free_port())
     quiet = lambda _: None  # noqa: E731
     try:
-        cold_pg = _timed(lambda: stack.up(with_dagster=False, progress=quiet))
+        cold_pg = _timed(lambda: stack.up(with_dagster=False, with_superset=False, progress=quiet))
         stack.down(progress=quiet)
-        warm_pg = _timed(lambda: stack.up(with_dagster=False, progress=quiet))
+        warm_pg = _timed(lambda: stack.up(with_dagster=False, with_superset=False, progress=quiet))
         figures: dict[str, float | str] = {
             "raw_cold_s": raw_cold, "raw_warm_s": raw_warm,
             "stack_cold_postgres_s": cold_pg, "stack_warm_postgres_s": warm_pg,
@@ -47,7 +47,7 @@ def run(make_state_dir, free_port, with_dagster: bool = True) -> dict[str, float
         }
         if with_dagster:
             stack.down(progress=quiet)
-            figures["stack_warm_with_dagster_s"] = _timed(lambda: stack.up(with_dagster=True, progress=quiet))
+            figures["stack_warm_with_dagster_s"] = _timed(lambda: stack.up(with_dagster=True, with_superset=False, progress=quiet))
     finally:
         stack.down(progress=quiet)
         shutil.rmtree(state, ignore_errors=True)

@@ -52,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
         state = scratch_state_dir("bench-")
         stack = LocalStack(state, free_port())
         try:
-            stack.up(with_dagster=False, progress=lambda _: None)
+            stack.up(with_dagster=False, with_superset=False, progress=lambda _: None)
             if "seed" in selected:
                 print(f"== seed vs COPY at scale {args.scale}", file=sys.stderr)
                 results["seed"] = bench_seed.run(database_factory(stack), args.scale)

@@ -26,7 +26,7 @@ def stack() -> Iterator[LocalStack]:
                       HYBRID_PG_PORT=str(free_port()))
     local = LocalStack(state)
     try:
-        local.up(with_dagster=False, progress=lambda _: None)
+        local.up(with_dagster=False, with_superset=False, progress=lambda _: None)
         yield local
     finally:
         local.down(progress=lambda _: None)

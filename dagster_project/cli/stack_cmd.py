@@ -23,8 +23,8 @@ def stack() -> None:
 
 
 @stack.command()
-@click.option("--no-dagster", is_flag=True, help="Start only Postgres (tests and scripts): no Dagster, no Superset.")
-@click.option("--no-superset", is_flag=True, help="Start Postgres and Dagster but not Superset (nor install it).")
+@click.option("--no-dagster", is_flag=True, help="Do not start the Dagster webserver and daemon.")
+@click.option("--no-superset", is_flag=True, help="Do not start Superset (nor install it).")
 @handle_errors
 def up(no_dagster: bool, no_superset: bool) -> None:
     """Start the stack (idempotent: running it twice changes nothing).
@@ -35,9 +35,10 @@ def up(no_dagster: bool, no_superset: bool) -> None:
 
     \b
     Example:
-      hybrid stack up --no-superset   # Postgres and Dagster
+      hybrid stack up --no-superset                 # Postgres and Dagster
+      hybrid stack up --no-superset --no-dagster    # Postgres only
     """
-    LocalStack().up(with_dagster=not no_dagster, with_superset=not (no_superset or no_dagster), progress=progress)
+    LocalStack().up(with_dagster=not no_dagster, with_superset=not no_superset, progress=progress)
 
 
 @stack.command()

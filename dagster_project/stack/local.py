@@ -104,9 +104,8 @@ class LocalStack:
         return f"postgresql+psycopg2://{READER_ROLE}:{password}@{HOST}:{self.postgres.port}/{READER_DATABASE}"
 
     # -- lifecycle -------------------------------------------------------------------------------
-    def up(self, with_dagster: bool = True, progress: Progress = print, with_superset: bool = False) -> None:
-        """Superset is opt-in here (`hybrid stack up` opts in): library callers such as the test session's
-        stack and the benchmarks must not start an 800 MB service on :8088 they did not ask for."""
+    def up(self, *, with_dagster: bool = True, with_superset: bool = True, progress: Progress = print) -> None:
+        """Everything by default, as `make up` wants; tests and benchmarks switch off what they do not use."""
         creds = secrets.load_or_create(self.state_dir)
         if not self.postgres.state().initialized:
             progress(f"initialising a PostgreSQL 17 cluster in {self.postgres.data}")

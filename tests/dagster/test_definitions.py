@@ -35,7 +35,7 @@ def test_definitions_validate_through_the_workspace(stack) -> None:
 
 def test_ui_serves_with_instance_storage_in_postgres(stack) -> None:
     stack.dagster_port = free_port()
-    stack.up(with_dagster=True, progress=lambda _: None)
+    stack.up(with_dagster=True, with_superset=False, progress=lambda _: None)
     try:
         info = httpx.get(f"http://127.0.0.1:{stack.dagster_port}/server_info", timeout=10).json()
         assert info["dagster_version"].startswith("1.13.")

@@ -52,7 +52,7 @@ def odoo_state(env: dict[str, str]) -> tuple[int, dict[str, str]]:
 
 
 def test_up_up_down_up_keeps_the_seeded_data(cli_env: dict[str, str]) -> None:
-    first = hybrid(cli_env, "stack", "up", "--no-dagster")
+    first = hybrid(cli_env, "stack", "up", "--no-dagster", "--no-superset")
     assert first.returncode == 0, first.stderr
     assert "created database odoo_local" in first.stderr
     port = cli_env["HYBRID_PG_PORT"]
@@ -67,7 +67,7 @@ def test_up_up_down_up_keeps_the_seeded_data(cli_env: dict[str, str]) -> None:
     lines_before, sums_before = odoo_state(cli_env)
     assert lines_before > 40_000
 
-    again = hybrid(cli_env, "stack", "up", "--no-dagster")
+    again = hybrid(cli_env, "stack", "up", "--no-dagster", "--no-superset")
     assert again.returncode == 0, again.stderr
     assert "already running" in again.stderr and "created" not in again.stderr
     assert read_env_file(Path(cli_env["HYBRID_ENV_FILE"])) == written  # same passwords, same DSNs
@@ -83,7 +83,7 @@ def test_up_up_down_up_keeps_the_seeded_data(cli_env: dict[str, str]) -> None:
     stopped = status(cli_env)
     assert stopped["_rc"]["rc"] == 1 and stopped["postgres"]["state"] == "stopped"
 
-    assert hybrid(cli_env, "stack", "up", "--no-dagster").returncode == 0
+    assert hybrid(cli_env, "stack", "up", "--no-dagster", "--no-superset").returncode == 0
     assert odoo_state(cli_env) == (lines_before, sums_before)
 
     skipped = hybrid(cli_env, "odoo", "seed", "--if-empty")
@@ -118,11 +118,11 @@ def test_server_runs_as_an_unprivileged_user(stack) -> None:
 
 
 def test_stale_pid_file_is_cleared_with_a_message(cli_env: dict[str, str]) -> None:
-    assert hybrid(cli_env, "stack", "up", "--no-dagster").returncode == 0
+    assert hybrid(cli_env, "stack", "up", "--no-dagster", "--no-superset").returncode == 0
     assert hybrid(cli_env, "stack", "down").returncode == 0
     pid_file = Path(cli_env["HYBRID_STATE_DIR"]) / "pg" / "data" / "postmaster.pid"
     pid_file.write_text(f"{2**22 - 1}\n/nonexistent\n0\n{cli_env['HYBRID_PG_PORT']}\n")
-    result = hybrid(cli_env, "stack", "up", "--no-dagster")
+    result = hybrid(cli_env, "stack", "up", "--no-dagster", "--no-superset")
     assert result.returncode == 0, result.stderr
     assert "removed a stale postmaster.pid" in result.stderr
     assert status(cli_env)["postgres"]["state"] == "running"
@@ -132,7 +132,7 @@ def test_taken_port_is_refused_with_the_fix(cli_env: dict[str, str]) -> None:
     with socket.socket() as squatter:
         squatter.bind(("127.0.0.1", int(cli_env["HYBRID_PG_PORT"])))
         squatter.listen()
-        result = hybrid(cli_env, "stack", "up", "--no-dagster")
+        result = hybrid(cli_env, "stack", "up", "--no-dagster", "--no-superset")
     assert result.returncode == 4
     assert f"port 127.0.0.1:{cli_env['HYBRID_PG_PORT']} is already taken" in result.stderr
     assert "HYBRID_PG_PORT" in result.stderr

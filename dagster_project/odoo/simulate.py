@@ -18,40 +18,17 @@ from functools import cache
 import psycopg
 from psycopg import sql
 
-from dagster_project.odoo import seed as ledger
-from dagster_project.odoo.seed import (
-    ADMIN_UID,
-    CHART,
-    JOURNALS,
-    PRODUCTS,
-    RATE_SCALE,
-    TAXES,
-    TERMS,
-    Catalog,
-    Company,
-    Journal,
-    Line,
-    Move,
-    Partial,
-    Partner,
-    Payment,
-    Product,
-    Seeder,
-    Tax,
-    Term,
-)
+from dagster_project.odoo import ledger
+from dagster_project.odoo.catalog import Catalog, Company, Journal, Partner, Product, Tax, Term
+from dagster_project.odoo.copytext import RATE_SCALE
+from dagster_project.odoo.documents import Line, Move, Partial, Payment
+from dagster_project.odoo.reports import SimulationReport
+from dagster_project.odoo.specs import ADMIN_UID, CHART, JOURNALS, PRODUCTS, TAXES, TERMS
+from dagster_project.odoo.stories import Seeder
 
 Progress = Callable[[str], None]
 INVOICE_KINDS = ("out_invoice", "in_invoice", "out_refund", "in_refund")
 INVOICE_KIND_WEIGHTS = (10, 8, 1, 1)
-
-
-@dataclass
-class SimulationReport:
-    counts: dict[str, int]
-    touched: dict[str, list[int]]
-    skipped: dict[str, int]
-    seconds: float
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -60,6 +60,9 @@ class LocalStack:
     def __init__(self, state_dir: Path | None = None, port: int | None = None, dagster_port: int = 3000,
                  superset_port: int | None = None):
         self.state_dir = (state_dir or paths.state_dir()).resolve()
+        # The project's .env.local belongs to the default stack; a scratch stack (tests, benchmarks) keeps
+        # its own so it never overwrites the developer's.
+        self.env_file = paths.env_file() if state_dir is None else self.state_dir / ".env.local"
         self.postgres = LocalPostgres(self.state_dir, port)
         self.superset = SupersetRuntime(self.state_dir, superset_port)
         self.dagster_port = dagster_port
@@ -117,9 +120,9 @@ class LocalStack:
         self.postgres.wait_ready(creds["postgres"])
         for item in provision(self.postgres.admin_dsn(creds["postgres"]), creds):
             progress(f"created {item}")
-        write_env_file(paths.env_file(), self.env_values(),
+        write_env_file(self.env_file, self.env_values(),
                        "Written by `hybrid stack up` for the local environment. Do not commit.")
-        progress(f"wrote {paths.env_file()}")
+        progress(f"wrote {self.env_file}")
         self._write_dagster_yaml()
         if with_superset:
             self.up_superset(progress)

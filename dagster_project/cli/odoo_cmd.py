@@ -82,15 +82,20 @@ def seed(env_name: str, scale: int, seed_value: int, today: dt.datetime | None, 
 @click.option("--duration", default=60.0, show_default=True, type=click.FloatRange(min=0),
               help="Seconds to run (0 runs until interrupted).")
 @click.option("--seed", "seed_value", default=None, type=int, help="Random seed for the event stream.")
+@click.option("--weight", "weights", multiple=True, metavar="KIND=W",
+              help="Relative weight of an event kind (repeatable): create_draft, edit_draft, post, payment, "
+                   "cancel, delete_draft, rebuild_tax_links (a TRUNCATE and refill; 0 unless asked).")
 @output_option
 @handle_errors
-def simulate(env_name: str, rate: float, duration: float, seed_value: int | None, output: str) -> None:
+def simulate(env_name: str, rate: float, duration: float, seed_value: int | None, weights: tuple[str, ...],
+             output: str) -> None:
     """Keep producing business activity, one real transaction per event: new invoices and bills,
-    edits and postings of drafts, payments, cancellations, deletion of drafts. Ctrl-C stops cleanly.
+    edits and postings of drafts, payments, cancellations, deletion of drafts. A lost connection (a
+    database restart) is re-opened and the activity goes on. Ctrl-C stops cleanly.
 
     \b
     Example:
-      hybrid odoo simulate --rate 10 --duration 300
+      hybrid odoo simulate --rate 10 --duration 300 --weight rebuild_tax_links=0.1
     """
     from dagster_project.odoo.simulate import simulate as run_simulation
 
@@ -98,12 +103,26 @@ def simulate(env_name: str, rate: float, duration: float, seed_value: int | None
     stop = threading.Event()
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    report = run_simulation(dsn, rate=rate, duration=duration or float("inf"), seed=seed_value,
-                            progress=progress, stop=stop)
+    try:
+        report = run_simulation(dsn, rate=rate, duration=duration or float("inf"), seed=seed_value,
+                                progress=progress, stop=stop, weights=_parse_weights(weights))
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--weight") from exc
     if output == "json":
         emit_json(report.as_dict())
     else:
         click.echo(report.summary())
+
+
+def _parse_weights(pairs: tuple[str, ...]) -> dict[str, float]:
+    weights = {}
+    for pair in pairs:
+        kind, _, value = pair.partition("=")
+        try:
+            weights[kind.strip()] = float(value)
+        except ValueError:
+            raise click.BadParameter(f"expected KIND=WEIGHT, got {pair!r}", param_hint="--weight") from None
+    return weights
 
 
 def _move_lines(dsn: str) -> int:

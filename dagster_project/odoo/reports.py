@@ -71,6 +71,7 @@ class SimulationReport:
     touched: dict[str, list[int]]
     skipped: dict[str, int]
     seconds: float
+    reconnects: int = 0
 
     @property
     def events(self) -> int:
@@ -84,6 +85,7 @@ class SimulationReport:
             "counts": dict(self.counts),
             "skipped": dict(self.skipped),
             "skipped_total": sum(self.skipped.values()),
+            "reconnects": self.reconnects,
         }
 
     def summary(self) -> str:
@@ -93,7 +95,9 @@ class SimulationReport:
         )
         return (
             f"simulated {self.events:,} events in {self.seconds:.1f} s "
-            f"({_per_second(self.events, self.seconds):.2f}/s), {sum(self.skipped.values())} skipped\n{kinds}"
+            f"({_per_second(self.events, self.seconds):.2f}/s), {sum(self.skipped.values())} skipped"
+            + (f", {self.reconnects} reconnects" if self.reconnects else "")
+            + f"\n{kinds}"
         )
 
 

@@ -11,7 +11,7 @@ import datetime as dt
 import random
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -702,6 +702,16 @@ def delete_draft(session: Session) -> int | None:
     return move_id
 
 
+def rebuild_tax_links(session: Session) -> int | None:
+    """Empty and refill the line-tax link table in one transaction, as a data fix or module upgrade that
+    recomputes a many2many does: a TRUNCATE that replication must carry. Returns the rows written back."""
+    conn = session.conn
+    conn.execute("CREATE TEMP TABLE tax_links ON COMMIT DROP AS SELECT * FROM account_move_line_account_tax_rel")
+    conn.execute("TRUNCATE account_move_line_account_tax_rel")
+    cursor = conn.execute("INSERT INTO account_move_line_account_tax_rel SELECT * FROM tax_links ORDER BY 1, 2")
+    return cursor.rowcount
+
+
 Handler = Callable[[Session], "int | None"]
 
 # Event kinds with their relative weights; a handler returns the id it touched, or None when nothing
@@ -713,7 +723,9 @@ EVENTS: dict[str, tuple[float, Handler]] = {
     "payment": (3.0, register_payment),
     "cancel": (0.5, cancel_invoice),
     "delete_draft": (1.0, delete_draft),
+    "rebuild_tax_links": (0.0, rebuild_tax_links),  # opt-in: weights={"rebuild_tax_links": 0.2}
 }
+RECONNECT_SECONDS = 120
 
 
 def simulate(
@@ -725,34 +737,71 @@ def simulate(
     today: dt.date | None = None,
     progress: Progress | None = None,
     stop: threading.Event | None = None,
+    weights: Mapping[str, float] | None = None,
 ) -> SimulationReport:
-    """Produce about ``rate`` business events per second for ``duration`` seconds (or until ``stop``)."""
+    """Produce about ``rate`` business events per second for ``duration`` seconds (or until ``stop``).
+
+    ``weights`` overrides the relative weights of ``EVENTS`` by kind. A lost connection (a server restart)
+    is re-opened and the activity goes on: the event in flight was rolled back by the server.
+    """
     if rate <= 0 or duration < 0:
         raise ValueError(f"rate must be positive and duration not negative (rate={rate}, duration={duration})")
+    chosen = {kind: float((weights or {}).get(kind, weight)) for kind, (weight, _) in EVENTS.items()}
+    unknown = set(weights or {}) - set(EVENTS)
+    if unknown or not any(w > 0 for w in chosen.values()) or any(w < 0 for w in chosen.values()):
+        raise ValueError(f"weights must name event kinds among {sorted(EVENTS)} with at least one positive weight "
+                         f"and none negative (unknown: {sorted(unknown)})")
     rng = random.Random(seed)
     stop = stop or threading.Event()
-    counts = {kind: 0 for kind in EVENTS}
-    skipped = {kind: 0 for kind in EVENTS}
-    touched: dict[str, list[int]] = {kind: [] for kind in EVENTS}
-    kinds = list(EVENTS)
-    weights = [EVENTS[k][0] for k in kinds]
-    started = time.monotonic()
-    with psycopg.connect(dsn, autocommit=True) as conn:
+    report = SimulationReport({k: 0 for k in EVENTS}, {k: [] for k in EVENTS}, {k: 0 for k in EVENTS}, 0.0)
+    kinds, kind_weights = list(chosen), list(chosen.values())
+    started = due = time.monotonic()
+    conn = psycopg.connect(dsn, autocommit=True)
+    try:
         session = open_session(conn, rng, today or dt.date.today())
-        due = started
         while not stop.is_set() and (now := time.monotonic()) - started < duration:
             if now < due:
                 stop.wait(min(due - now, duration - (now - started)))
                 continue
-            kind = rng.choices(kinds, weights)[0]
-            with conn.transaction():
-                touched_id = EVENTS[kind][1](session)
-            if touched_id is None:
-                skipped[kind] += 1
-            else:
-                counts[kind] += 1
-                touched[kind].append(touched_id)
-                if progress:
-                    progress(f"{kind} {touched_id}")
+            kind = rng.choices(kinds, kind_weights)[0]
+            try:
+                with conn.transaction():
+                    touched_id = EVENTS[kind][1](session)
+            except psycopg.OperationalError as exc:
+                if not conn.closed:
+                    raise
+                conn = _reconnect(dsn, exc, stop, progress)
+                session = open_session(conn, rng, session.today)
+                report.reconnects += 1
+                continue
+            _record(report, kind, touched_id, progress)
             due += 1 / rate
-    return SimulationReport(counts, touched, skipped, time.monotonic() - started)
+    finally:
+        conn.close()
+    report.seconds = time.monotonic() - started
+    return report
+
+
+def _record(report: SimulationReport, kind: str, touched_id: int | None, progress: Progress | None) -> None:
+    if touched_id is None:
+        report.skipped[kind] += 1
+        return
+    report.counts[kind] += 1
+    report.touched[kind].append(touched_id)
+    if progress:
+        progress(f"{kind} {touched_id}")
+
+
+def _reconnect(dsn: str, cause: Exception, stop: threading.Event, progress: Progress | None) -> psycopg.Connection:
+    """Retry with backoff for up to RECONNECT_SECONDS, as Odoo's workers do after a database restart."""
+    if progress:
+        progress(f"connection lost ({str(cause).strip().splitlines()[0]}); reconnecting")
+    deadline, pause = time.monotonic() + RECONNECT_SECONDS, 0.2
+    while True:
+        try:
+            return psycopg.connect(dsn, autocommit=True, connect_timeout=5)
+        except psycopg.OperationalError:
+            if stop.is_set() or time.monotonic() > deadline:
+                raise
+            stop.wait(pause)
+            pause = min(pause * 2, 5.0)

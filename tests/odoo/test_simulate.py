@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import threading
+import time
 from collections.abc import Callable
 
 import psycopg
 import pytest
 
+from dagster_project.odoo.checksums import table_checksums
 from dagster_project.odoo.seed import seed_database
 from dagster_project.odoo.simulate import EVENTS, SimulationReport, simulate
 
@@ -22,7 +25,8 @@ def simulated(make_database: Callable[[str], str], seed_today: dt.date) -> tuple
             "max_line_id": conn.execute("SELECT max(id) FROM account_move_line").fetchone()[0],  # type: ignore
             "drafts": {r[0] for r in conn.execute("SELECT id FROM account_move WHERE state = 'draft'")},
         }
-    report = simulate(dsn, rate=40, duration=4, seed=3, today=seed_today + dt.timedelta(days=1))
+    report = simulate(dsn, rate=40, duration=4, seed=3, today=seed_today + dt.timedelta(days=1),
+                      weights={"rebuild_tax_links": 0.3})
     return dsn, report, before
 
 
@@ -116,3 +120,50 @@ def test_payments_reconciled_the_invoices(
     ).fetchall()
     assert len(rows) == len(paid)
     assert all(state in ("partial", "paid", "in_payment") for state, _ in rows)
+
+
+def test_rebuild_of_tax_links_truncates_and_restores_every_row(
+    make_database: Callable[[str], str], seed_today: dt.date
+) -> None:
+    dsn = make_database("odoo_test_truncate")
+    seed_database(dsn, scale=1, seed=6, today=seed_today)
+    with psycopg.connect(dsn) as conn:
+        before = table_checksums(conn, ["account_move_line_account_tax_rel"])
+        rows = conn.execute("SELECT count(*) FROM account_move_line_account_tax_rel").fetchone()[0]  # type: ignore
+    only_rebuild = {kind: 0.0 for kind in EVENTS} | {"rebuild_tax_links": 1.0}
+    report = simulate(dsn, rate=20, duration=1, seed=1, today=seed_today, weights=only_rebuild)
+    assert report.counts["rebuild_tax_links"] >= 3
+    assert set(report.touched["rebuild_tax_links"]) == {rows}
+    with psycopg.connect(dsn) as conn:
+        assert table_checksums(conn, ["account_move_line_account_tax_rel"]) == before
+
+
+def test_unknown_or_all_zero_weights_are_refused() -> None:
+    with pytest.raises(ValueError, match="unknown: \\['refund_everything'\\]"):
+        simulate("postgresql://unused", rate=1, duration=1, weights={"refund_everything": 1})
+    with pytest.raises(ValueError, match="at least one positive weight"):
+        simulate("postgresql://unused", rate=1, duration=1, weights={kind: 0 for kind in EVENTS})
+
+
+def test_a_killed_connection_is_reopened_and_activity_goes_on(
+    make_database: Callable[[str], str], seed_today: dt.date, check_invariants: Callable[..., dict]
+) -> None:
+    """A real fault: the server terminates the simulation's backend mid-run, as a restart would."""
+    dsn = make_database("odoo_test_reconnect")
+    seed_database(dsn, scale=1, seed=7, today=seed_today)
+    result: list[SimulationReport] = []
+    runner = threading.Thread(
+        target=lambda: result.append(simulate(dsn, rate=30, duration=4, seed=2, today=seed_today)))
+    runner.start()
+    time.sleep(1.5)
+    with psycopg.connect(dsn, autocommit=True) as admin:
+        killed = admin.execute(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        ).fetchone()[0]  # type: ignore[index]
+    runner.join()
+    assert killed == 1
+    assert result and result[0].reconnects == 1
+    assert sum(result[0].counts.values()) >= 60  # it went on after the reconnect
+    with psycopg.connect(dsn) as conn:
+        assert check_invariants(conn) == {}

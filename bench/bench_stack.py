@@ -47,7 +47,8 @@ def run(make_state_dir, free_port, with_dagster: bool = True) -> dict[str, float
         }
         if with_dagster:
             stack.down(progress=quiet)
-            figures["stack_warm_with_dagster_s"] = _timed(lambda: stack.up(with_dagster=True, with_superset=False, progress=quiet))
+            with_dagster_s = _timed(lambda: stack.up(with_dagster=True, with_superset=False, progress=quiet))
+            figures["stack_warm_with_dagster_s"] = with_dagster_s
     finally:
         stack.down(progress=quiet)
         shutil.rmtree(state, ignore_errors=True)

@@ -1,0 +1,92 @@
+"""The DBT_* connection variables dbt-postgres reads (dbt/profiles.yml), derived from the instance matrix.
+
+The matrix keeps one warehouse connection string per environment (SUPABASE_DB_URL_<ENV>); dbt wants
+host/port/user/password/dbname. Deriving them here, in memory, keeps the secret out of every file.
+
+Run dbt by hand with them: ``python -m dagster_project.dbt.env --env local -- dbt build``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+
+from psycopg import ProgrammingError
+from psycopg.conninfo import conninfo_to_dict
+
+from dagster_project import paths
+from dagster_project.config.matrix import Environment, MatrixError, load_matrix
+
+DBT_PROJECT_DIR = paths.PROJECT_ROOT / "dbt"
+
+
+class DbtEnvError(MatrixError):
+    """The warehouse connection string cannot be turned into dbt connection settings."""
+
+
+def dbt_env(env: Environment, environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """DBT_TARGET, DBT_HOST, DBT_PORT, DBT_USER, DBT_PASSWORD, DBT_DBNAME, DBT_SSLMODE for `env`."""
+    dsn = env.value("supabase", "db_url", environ)
+    variable = " or ".join(env.supabase.variables["db_url"])
+    try:
+        parts = conninfo_to_dict(dsn)
+    except ProgrammingError as exc:
+        reason = " ".join(str(exc).split())
+        raise DbtEnvError(
+            f"environment '{env.name}': {variable} is not a valid Postgres connection string ({reason}); "
+            "fix: set it to postgresql://user:password@host:port/dbname"
+        ) from exc
+    if not parts.get("host"):
+        raise DbtEnvError(
+            f"environment '{env.name}': {variable} names no host; fix: set it to postgresql://user:password@host:port/dbname"
+        )
+    return {
+        "DBT_TARGET": env.name,
+        "DBT_HOST": str(parts["host"]),
+        "DBT_PORT": str(parts.get("port") or 5432),
+        "DBT_USER": str(parts.get("user") or "postgres"),
+        "DBT_PASSWORD": str(parts.get("password") or ""),
+        "DBT_DBNAME": str(parts.get("dbname") or env.supabase.database or "postgres"),
+        "DBT_SSLMODE": str(parts.get("sslmode") or "prefer"),
+    }
+
+
+@contextmanager
+def dbt_environment(env: Environment) -> Iterator[dict[str, str]]:
+    """Set the DBT_* variables in this process for the duration (dagster-dbt passes os.environ to dbt)."""
+    values = dbt_env(env)
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield values
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Run a dbt command against an environment's warehouse.",
+                                     epilog="Example: python -m dagster_project.dbt.env --env local -- dbt build")
+    parser.add_argument("--env", default=os.environ.get("HYBRID_ENV", "local"), help="matrix environment")
+    parser.add_argument("command", nargs=argparse.REMAINDER, help="the dbt command line, after --")
+    args = parser.parse_args(argv)
+    command = [part for part in args.command if part != "--"] or ["dbt", "debug"]
+    try:
+        env = load_matrix().resolve(args.env)
+        values = dbt_env(env)
+    except MatrixError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    extra = {"DBT_PROFILES_DIR": str(DBT_PROJECT_DIR), **values}
+    return subprocess.run(command, cwd=DBT_PROJECT_DIR, env={**os.environ, **extra}, check=False).returncode
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,20 @@
+select
+    id as partner_id,
+    name as partner_name,
+    complete_name,
+    parent_id as parent_partner_id,
+    commercial_partner_id,
+    coalesce(is_company, false) as is_company,
+    type as address_type,
+    ref as partner_ref,
+    vat,
+    company_id,
+    country_id,
+    city,
+    email,
+    phone,
+    coalesce(active, true) as is_active,
+    coalesce(customer_rank, 0) as customer_rank,
+    coalesce(supplier_rank, 0) as supplier_rank,
+    write_date as updated_at
+from {{ source('odoo', 'res_partner') }}

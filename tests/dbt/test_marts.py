@@ -1,0 +1,166 @@
+"""`dbt build` on a seeded warehouse: it passes, and each mart equals the same logic written independently
+against Odoo's tables. Also: the business tests catch a broken mart, and Dagster's CLI materializes marts."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+from collections import Counter
+from decimal import Decimal
+from pathlib import Path
+
+import psycopg
+import pytest
+from dagster import AssetKey, DagsterInstance
+from psycopg import sql
+
+from dagster_project import paths
+from dagster_project.dbt.assets import ASSETS_NAME
+from dagster_project.definitions import defs
+from tests.dbt import independent
+from tests.dbt.helpers import MANILA_TODAY, MARTS, DbtResult, Warehouse, assert_succeeded, seeded_warehouse
+
+pytestmark = pytest.mark.stack
+SINGULAR = ("assert_trial_balance_sums_to_zero", "assert_ar_aging_matches_open_receivables",
+            "assert_ap_aging_matches_open_payables", "assert_invoice_totals_equal_line_sums")
+
+
+@pytest.fixture(scope="module")
+def warehouse(make_database, tmp_path_factory) -> Warehouse:
+    return seeded_warehouse(make_database, "dbt_marts", tmp_path_factory.mktemp("dbt-marts"), dt.date.today())
+
+
+@pytest.fixture(scope="module")
+def build(warehouse: Warehouse) -> DbtResult:
+    return warehouse.dbt("build")
+
+
+def test_dbt_build_passes_every_model_and_test(build: DbtResult) -> None:
+    assert_succeeded(build)
+    kinds = Counter(r["unique_id"].split(".")[0] for r in build.results)
+    assert kinds["model"] == 24
+    assert kinds["test"] >= 230
+    names = build.by_name()
+    assert all(names[test]["status"] == "pass" for test in SINGULAR)
+    assert all(names[mart]["status"] == "success" for mart in MARTS)
+
+
+def test_ar_and_ap_aging_equal_independent_sql(warehouse: Warehouse, build: DbtResult) -> None:
+    [(as_of,)] = warehouse.rows("SELECT DISTINCT as_of_date FROM warehouse.ar_aging")
+    assert as_of == warehouse.rows(MANILA_TODAY)[0][0]
+    for mart, account_type, sign in (("ar_aging", "asset_receivable", 1), ("ap_aging", "liability_payable", -1)):
+        expected = {(c, p, b): sign * r for c, p, b, r in warehouse.rows(independent.AGING, (as_of, account_type))}
+        query = sql.SQL("SELECT company_id, partner_id, aging_bucket, residual_amount FROM {}.{}").format(
+            sql.Identifier("warehouse"), sql.Identifier(mart))
+        actual = {(c, p, b): r for c, p, b, r in warehouse.rows(query)}
+        assert actual == expected, mart
+        assert len({bucket for _, _, bucket in actual}) == 6, f"{mart}: every bucket is exercised"
+
+
+def test_trial_balance_equals_independent_sql_and_sums_to_zero(warehouse: Warehouse, build: DbtResult) -> None:
+    expected = {tuple(row[:3]): tuple(row[3:]) for row in warehouse.rows(independent.TRIAL_BALANCE)}
+    actual = {tuple(row[:3]): tuple(row[3:]) for row in warehouse.rows(
+        "SELECT company_id, account_code, period, account_name, account_type, debit, credit, balance "
+        "FROM warehouse.trial_balance")}
+    assert actual == expected
+    sums = warehouse.rows("SELECT company_id, period, sum(balance) FROM warehouse.trial_balance GROUP BY 1, 2")
+    assert len(sums) > 40 and {total for _, _, total in sums} == {Decimal(0)}
+
+
+def test_branch_sees_its_root_company_account_codes(warehouse: Warehouse, build: DbtResult) -> None:
+    branch = dict(warehouse.rows("SELECT account_id, account_code FROM warehouse.dim_account WHERE company_id = 3"))
+    root = dict(warehouse.rows("SELECT account_id, account_code FROM warehouse.dim_account WHERE company_id = 1"))
+    assert branch and all(root[account] == code for account, code in branch.items())
+    assert branch[7] == "121000"  # Account Receivable: code_store {"1": "121000"}
+
+
+def test_revenue_monthly_equals_independent_sql(warehouse: Warehouse, build: DbtResult) -> None:
+    expected = {(c, m): (r, i, f) for c, m, r, i, f in warehouse.rows(independent.REVENUE)}
+    actual = {(c, m): (r, i, f) for c, m, r, i, f in warehouse.rows(
+        "SELECT company_id, month, revenue, invoice_count, refund_count FROM warehouse.revenue_monthly")}
+    assert actual == expected
+    assert sum(i for _, i, _ in actual.values()) == warehouse.rows(
+        "SELECT count(*) FROM account_move WHERE state = 'posted' AND move_type = 'out_invoice'")[0][0]
+
+
+def test_every_column_is_documented_and_marts_enforce_contracts(warehouse: Warehouse, build: DbtResult) -> None:
+    manifest = json.loads((warehouse.target / "manifest.json").read_text())
+    models = [n for n in manifest["nodes"].values() if n["resource_type"] == "model"]
+    for node in models:
+        built = [c for (c,) in warehouse.rows(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = %s AND table_name = %s "
+            "ORDER BY ordinal_position", (node["schema"], node["name"]))]
+        documented = {name: col["description"] for name, col in node["columns"].items()}
+        assert list(documented) == built and all(documented.values()), node["name"]
+        assert node["description"], node["name"]
+        assert node["contract"]["enforced"] == (node["schema"] == "warehouse"), node["name"]
+    assert {n["name"] for n in models if n["schema"] == "warehouse"} == set(MARTS)
+
+
+def test_ocr_sources_are_declared_but_nothing_reads_them_yet(warehouse: Warehouse, build: DbtResult) -> None:
+    manifest = json.loads((warehouse.target / "manifest.json").read_text())
+    ocr = {k: v for k, v in manifest["sources"].items() if v["source_name"] == "ocr"}
+    assert {v["name"] for v in ocr.values()} == {"invoices", "invoice_lines"}
+    assert not any(set(ocr) & set(n["depends_on"]["nodes"]) for n in manifest["nodes"].values())
+    assert warehouse.rows("SELECT count(*) FROM pg_namespace WHERE nspname = 'ocr'") == [(0,)]
+
+
+def test_business_tests_fail_on_a_broken_mart(warehouse: Warehouse, build: DbtResult) -> None:
+    corrupt = (
+        "UPDATE warehouse.trial_balance SET debit = debit + {d}, balance = balance + {d} "
+        "WHERE (company_id, account_id, period) = (1, 7, (SELECT max(period) FROM warehouse.trial_balance))",
+        "UPDATE warehouse.ar_aging SET residual_amount = residual_amount + {d} "
+        "WHERE (company_id, partner_id, aging_bucket) IN (SELECT company_id, partner_id, aging_bucket "
+        "FROM warehouse.ar_aging WHERE company_id = 2 ORDER BY partner_id LIMIT 1)",
+        "UPDATE warehouse.fct_invoices SET amount_total_signed = amount_total_signed + {d} "
+        "WHERE invoice_id = (SELECT min(invoice_id) FROM warehouse.fct_invoices WHERE state = 'posted')",
+    )
+    with psycopg.connect(warehouse.dsn, autocommit=True) as conn:
+        for statement in corrupt:
+            assert conn.execute(statement.format(d=1)).rowcount == 1
+    try:
+        result = warehouse.dbt("test", "--select", "test_type:singular")
+    finally:
+        with psycopg.connect(warehouse.dsn, autocommit=True) as conn:
+            for statement in corrupt:
+                conn.execute(statement.format(d=-1))
+    outcome = {name: (r["status"], r["failures"]) for name, r in result.by_name().items()}
+    assert outcome == {
+        "assert_trial_balance_sums_to_zero": ("fail", 1),
+        "assert_ar_aging_matches_open_receivables": ("fail", 1),
+        "assert_ap_aging_matches_open_payables": ("pass", 0),
+        "assert_invoice_totals_equal_line_sums": ("fail", 1),
+    }
+    assert result.returncode == 1
+
+
+def test_dagster_cli_materializes_selected_marts_with_full_refresh(warehouse: Warehouse, build: DbtResult,
+                                                                  tmp_path: Path) -> None:
+    revenue = warehouse.mart("revenue_monthly")
+    table_oid = "SELECT 'warehouse.fct_journal_items'::regclass::oid"
+    [(oid_before,)] = warehouse.rows(table_oid)
+    with psycopg.connect(warehouse.dsn, autocommit=True) as conn:
+        conn.execute("DROP TABLE warehouse.revenue_monthly")
+    config = {"ops": {ASSETS_NAME: {"config": {"full_refresh": True}}}}
+    env = {**os.environ, "SUPABASE_DB_URL_LOCAL": warehouse.dsn, "HYBRID_ENV": "local",
+           "HYBRID_ENV_FILE": str(tmp_path / "absent.env"), "DAGSTER_HOME": str(tmp_path),
+           "DBT_TARGET_PATH": str(tmp_path / "dbt-target")}
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "dagster"), "asset", "materialize", "-m", "dagster_project.definitions",
+         "--select", "warehouse/fct_journal_items,warehouse/revenue_monthly", "--config-json", json.dumps(config)],
+        cwd=paths.PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=600, check=False)
+    assert done.returncode == 0, done.stderr[-4000:]
+    assert (tmp_path / "dbt-target" / "partial-parse" / "local" / "partial_parse.msgpack").is_file()
+    assert warehouse.mart("revenue_monthly") == revenue
+    assert warehouse.rows(table_oid)[0][0] != oid_before, "full_refresh rebuilds the incremental model"
+    instance = DagsterInstance.from_config(str(tmp_path))
+    for key in (AssetKey(["warehouse", "revenue_monthly"]), AssetKey(["warehouse", "fct_journal_items"])):
+        assert instance.get_latest_materialization_event(key) is not None, key
+    revenue_checks = [key for key in defs.resolve_asset_graph().asset_check_keys
+                      if key.asset_key == AssetKey(["warehouse", "revenue_monthly"])]
+    latest = instance.event_log_storage.get_latest_asset_check_execution_by_key(revenue_checks)
+    assert len(revenue_checks) == 8 and set(latest) == set(revenue_checks)
+    assert {record.status.value for record in latest.values()} == {"SUCCEEDED"}

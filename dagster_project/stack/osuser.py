@@ -63,6 +63,8 @@ def unreachable_parent(path: Path) -> Path | None:
         return None
     uid = pwd.getpwnam(user).pw_uid
     for parent in reversed(path.parents):
+        if not parent.exists():
+            break  # what does not exist yet, we create searchable
         st = parent.stat()
         if st.st_uid != uid and not st.st_mode & 0o001:
             return parent

@@ -83,6 +83,7 @@ def test_simulation_report_as_dict() -> None:
         "counts": {"create_draft": 5, "post": 3, "payment": 0},
         "skipped": {"create_draft": 0, "post": 1, "payment": 2},
         "skipped_total": 3,
+        "reconnects": 0,
     }
 
 
@@ -91,6 +92,13 @@ def test_simulation_report_summary() -> None:
         "simulated 8 events in 4.0 s (2.00/s), 3 skipped",
         "create_draft 5, post 3 (1 skipped), payment 0 (2 skipped)",
     ]
+
+
+def test_simulation_report_counts_reconnects() -> None:
+    report = simulation_report()
+    report.reconnects = 2
+    assert report.as_dict()["reconnects"] == 2
+    assert report.summary().splitlines()[0] == "simulated 8 events in 4.0 s (2.00/s), 3 skipped, 2 reconnects"
 
 
 def test_simulation_report_of_an_empty_run() -> None:

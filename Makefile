@@ -10,7 +10,7 @@ SEED   ?= 42
 
 .PHONY: help install up down status test lint bench \
         instance-health-local instance-health-staging instance-health-production \
-        odoo-schema-snapshot odoo-schema-diff
+        odoo-schema-snapshot odoo-schema-diff superset-metadata-export superset-metadata-validate
 
 help:  ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-28s %s\n", $$1, $$2}'
@@ -25,10 +25,12 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/python -m pip install --progress-bar off -e '.[test]'
 	@touch $@
 
-up: install  ## Install, start the local stack, seed Odoo, replicate it, serve Dagster on :3000
+up: install  ## Install, start the stack, seed Odoo, replicate, build the marts, apply the dashboards
 	$(HYBRID) stack up
 	$(HYBRID) odoo seed --scale $(SCALE) --seed $(SEED) --if-empty
 	$(HYBRID) replication setup --env local
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m dagster_project.dbt.env --env local -- dbt build
+	$(HYBRID) apply --env local
 	@$(HYBRID) stack status
 	@echo "Dagster UI: http://localhost:3000"
 
@@ -62,3 +64,10 @@ odoo-schema-snapshot: install  ## Record the Odoo schema (ENV=local) in config/o
 
 odoo-schema-diff: install  ## Compare the Odoo schema (ENV=local) with its snapshot; exit 1 when different
 	$(HYBRID) odoo schema-diff --env $${ENV:-local}
+
+superset-metadata-export: install  ## Adopt a UI-made dashboard as templates: DASHBOARD=<id|slug|title> (ENV=local)
+	@test -n "$(DASHBOARD)" || { echo "usage: make superset-metadata-export DASHBOARD=<id|slug|title> [ENV=local]"; exit 2; }
+	$(HYBRID) export --env $${ENV:-local} --dashboard "$(DASHBOARD)"
+
+superset-metadata-validate: install  ## Validate superset_assets/ against the dbt manifest (ENV=local)
+	$(HYBRID) validate --env $${ENV:-local}

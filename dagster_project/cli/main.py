@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from dagster_project.cli.common import EXIT_STATUS_HELP
+from dagster_project.cli.dashboards_cmd import COMMANDS as DASHBOARD_COMMANDS
 from dagster_project.cli.health_cmd import health
 from dagster_project.cli.odoo_cmd import odoo
 from dagster_project.cli.replication_cmd import replication
@@ -28,3 +29,5 @@ cli.add_command(stack)
 cli.add_command(odoo)
 cli.add_command(health)
 cli.add_command(replication)
+for command in DASHBOARD_COMMANDS:
+    cli.add_command(command)

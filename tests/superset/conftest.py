@@ -4,6 +4,7 @@ in the session stack's Postgres. The first use on a machine installs Superset's 
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -14,6 +15,7 @@ import pytest
 from psycopg import sql
 
 from dagster_project.stack.local import WAREHOUSE_DATABASE, LocalStack
+from dagster_project.stack.provision import READER_ROLE
 from dagster_project.stack.scratch import free_port
 from dagster_project.superset.client import SupersetClient
 
@@ -72,3 +74,30 @@ def client(superset: RunningSuperset) -> Iterator[SupersetClient]:
 def unique() -> Callable[[str], str]:
     """Names that no other test (or an earlier run) uses."""
     return lambda prefix: f"{prefix}_{time.monotonic_ns()}"
+
+
+# -- dashboards as code: the finance marts, built by the real dbt project, in a database of their own --------
+MARTS_DATABASE = "superset_marts"
+
+
+@pytest.fixture(scope="session")
+def marts_dsn(stack: LocalStack, make_database: Callable[[str], str], tmp_path_factory: pytest.TempPathFactory) -> str:
+    """Odoo tables seeded straight into a warehouse database's public schema, then `dbt run` (as tests/dbt
+    does), and the read-only role granted on the marts. Returns the warehouse owner's DSN."""
+    from tests.dbt.helpers import seeded_warehouse
+
+    warehouse = seeded_warehouse(make_database, MARTS_DATABASE, tmp_path_factory.mktemp("superset-dbt"),
+                                 dt.date.today())
+    result = warehouse.dbt("run")
+    assert result.returncode == 0, result.output[-3000:]
+    admin = stack.dsn("postgres", MARTS_DATABASE)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(sql.SQL("GRANT USAGE ON SCHEMA warehouse TO {}").format(sql.Identifier(READER_ROLE)))
+        conn.execute(sql.SQL("GRANT SELECT ON ALL TABLES IN SCHEMA warehouse TO {}").format(
+            sql.Identifier(READER_ROLE)))
+    return warehouse.dsn
+
+
+def marts_reader_uri(stack: LocalStack) -> str:
+    """The read-only URI of the marts database (the stack's reader URI, another database)."""
+    return stack.warehouse_reader_uri().rsplit("/", 1)[0] + "/" + MARTS_DATABASE

@@ -1,0 +1,64 @@
+"""The control plane's verbs for one environment, wired to the instance matrix: the CLI, Dagster and the
+tests call these, so every entry point compiles, validates and records the same way."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from dagster_project.config.matrix import Environment, load_matrix
+from dagster_project.superset.apply import ApplyResult, apply_bundle
+from dagster_project.superset.bundle import Bundle, compile_bundle
+from dagster_project.superset.client import SupersetClient
+from dagster_project.superset.drift import DriftReport, drift_plan
+from dagster_project.superset.plan import Plan, compute_plan
+from dagster_project.superset.state import last_apply
+from dagster_project.superset.templates import assets_dir, load_sources, load_values, namespace
+from dagster_project.superset.validate import Problem, ValidationFailed, load_marts, validate
+
+Progress = Callable[[str], None]
+
+
+def environment(name: str) -> Environment:
+    return load_matrix().resolve(name)
+
+
+def build(env: Environment, *, assets: Path | None = None, resolve_uri: bool = True,
+          manifest: Path | None = None) -> Bundle:
+    """Render, compile and validate; a bundle that fails validation never reaches Superset."""
+    bundle = compile_bundle(load_sources(env.name, assets), resolve_uri=resolve_uri)
+    problems = check(bundle, manifest)
+    if problems:
+        raise ValidationFailed(problems)
+    return bundle
+
+
+def check(bundle: Bundle, manifest: Path | None = None) -> list[Problem]:
+    return validate(bundle, load_marts(manifest))
+
+
+def client(env: Environment) -> SupersetClient:
+    return SupersetClient.for_environment(env)
+
+
+def state_dsn(env: Environment) -> str:
+    """The warehouse (owner) connection: `ops` lives there, next to the marts."""
+    return env.value("supabase", "db_url")
+
+
+def plan(env: Environment, bundle: Bundle) -> Plan:
+    with client(env) as api:
+        return compute_plan(bundle, api, last_apply(state_dsn(env), bundle.env))
+
+
+def apply(env: Environment, bundle: Bundle, *, prune: bool = False, approve: bool = False, partial: bool = False,
+          progress: Progress = lambda _: None) -> ApplyResult:
+    with client(env) as api:
+        return apply_bundle(bundle, api, state_dsn(env), prune=prune, protected=env.protected, approve=approve,
+                            partial=partial, progress=progress)
+
+
+def drift(env: Environment, assets: Path | None = None) -> DriftReport:
+    key = namespace(env.name, load_values((assets or assets_dir()).resolve(), env.name))
+    with client(env) as api:
+        return drift_plan(api, last_apply(state_dsn(env), key), env=env.name)

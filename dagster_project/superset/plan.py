@@ -1,0 +1,110 @@
+"""`hybrid plan`: what `hybrid apply` would change, terraform-style.
+
+The cheap pre-check decides what needs a field diff: an object whose live `changed_on` equals the one
+recorded at the last apply is, field for field, what was recorded then, so it is compared with the record
+without an export; only objects changed since (or never recorded) are exported, in one call per type.
+Managed objects (marked for this environment) that are no longer in code are deletions.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from dagster_project.superset.bundle import Bundle, BundleObject
+from dagster_project.superset.client import SupersetClient
+from dagster_project.superset.live import LiveRow, export_normalized, list_live
+from dagster_project.superset.normalize import FieldChange, diff, normalize
+from dagster_project.superset.state import Record
+
+SYMBOLS = {"create": "+", "update": "~", "delete": "-"}
+PRUNABLE = ("dashboard", "chart", "dataset")  # deletion order: dependants first; databases are never pruned
+
+
+@dataclass(frozen=True)
+class Change:
+    action: str  # create, update, delete
+    kind: str
+    name: str  # logical name (template stem), or the live title for a deletion
+    title: str
+    uuid: str
+    fields: tuple[FieldChange, ...] = ()
+    id: int | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"action": self.action, "type": self.kind, "name": self.name, "title": self.title,
+                "uuid": self.uuid, "fields": [f.to_json() for f in self.fields]}
+
+
+@dataclass
+class Plan:
+    env: str
+    changes: list[Change] = field(default_factory=list)
+    unchanged: int = 0
+    exported: int = 0  # objects whose fields had to be exported (the rest came from the record)
+
+    def count(self, action: str) -> int:
+        return sum(1 for change in self.changes if change.action == action)
+
+    def summary(self) -> str:
+        return (f"Plan ({self.env}): {self.count('create')} to create, {self.count('update')} to update, "
+                f"{self.count('delete')} to delete, {self.unchanged} unchanged.")
+
+    def to_json(self) -> dict[str, Any]:
+        return {"env": self.env, "changes": [c.to_json() for c in self.changes], "summary": self.summary(),
+                "counts": {a: self.count(a) for a in SYMBOLS} | {"unchanged": self.unchanged}}
+
+    def text(self) -> str:
+        lines = []
+        for change in self.changes:
+            lines.append(f"{SYMBOLS[change.action]} {change.action} {change.kind} '{change.title}' ({change.name})")
+            lines += [f"    ~ {f.path}: {_short(f.actual)} -> {_short(f.expected)}" for f in change.fields]
+        return "\n".join([*lines, self.summary()])
+
+
+def compute_plan(bundle: Bundle, client: SupersetClient, record: Record, live: dict[str, LiveRow] | None = None,
+                 with_orphans: bool = True) -> Plan:
+    """`with_orphans=False` for a partial bundle (one Dagster asset), where absence is not deletion."""
+    live = list_live(client) if live is None else live
+    plan = Plan(bundle.env)
+    desired = {obj.uuid: (obj, normalize(obj.kind, obj.body)) for obj in bundle.objects}
+    to_export = []
+    for uuid, (obj, wanted) in desired.items():
+        row = live.get(uuid)
+        seen = record.objects.get(uuid)
+        if row is None:
+            plan.changes.append(Change("create", obj.kind, obj.name, obj.title, uuid))
+        elif seen and seen.get("changed_on") == row.changed_on:
+            _add_update(plan, obj, row, wanted, seen["live"])
+        else:
+            to_export.append(row)
+    exported = export_normalized(client, to_export) if to_export else {}
+    plan.exported = len(to_export)
+    for row in to_export:
+        obj, wanted = desired[row.uuid]
+        _add_update(plan, obj, row, wanted, exported.get(row.uuid, {}))
+    plan.changes += orphans(bundle, live) if with_orphans else []
+    plan.changes.sort(key=lambda c: (list(SYMBOLS).index(c.action), c.kind, c.name))
+    return plan
+
+
+def _add_update(plan: Plan, obj: BundleObject, row: LiveRow, wanted: dict[str, Any], actual: dict[str, Any]) -> None:
+    fields = diff(wanted, actual)
+    if fields:
+        plan.changes.append(Change("update", obj.kind, obj.name, obj.title, obj.uuid, tuple(fields), row.id))
+    else:
+        plan.unchanged += 1
+
+
+def orphans(bundle: Bundle, live: dict[str, LiveRow]) -> list[Change]:
+    """Objects carrying this environment's marker that the code no longer has."""
+    wanted = bundle.by_uuid()
+    return [Change("delete", row.kind, row.title, row.title, row.uuid, id=row.id)
+            for row in live.values()
+            if row.managed_env == bundle.env and row.kind in PRUNABLE and row.uuid not in wanted]
+
+
+def _short(value: Any) -> str:
+    text = json.dumps(value, sort_keys=True, default=str)
+    return text if len(text) <= 80 else text[:77] + "..."

@@ -1,0 +1,123 @@
+"""Reading `superset_assets/`: per-environment values and the Jinja2 templates of datasets, charts and dashboards.
+
+The templates use `[[ ]]`, `[% %]` and `[# #]` so that Superset's own `{{ }}` Jinja (in dataset SQL, say)
+passes through untouched. Every error names the file and the line, so a broken template is fixed at once.
+"""
+
+from __future__ import annotations
+
+import os
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import yaml
+
+from dagster_project import paths
+
+KINDS = ("datasets", "charts", "dashboards")
+
+
+class AssetError(Exception):
+    """A template or values file is broken: `path:line: message`."""
+
+    def __init__(self, path: Path | str, line: int | None, message: str):
+        self.path, self.line, self.message = Path(path), line, message
+        super().__init__(f"{path}{f':{line}' if line else ''}: {message}")
+
+
+@dataclass(frozen=True)
+class Source:
+    """One rendered template: its kind (datasets, charts, dashboards), logical name (file stem) and spec."""
+
+    kind: str
+    name: str
+    path: Path
+    spec: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class AssetSources:
+    root: Path
+    env: str
+    values: dict[str, Any]
+    sources: tuple[Source, ...]
+
+    @property
+    def namespace(self) -> str:
+        return namespace(self.env, self.values)
+
+    def of(self, kind: str) -> dict[str, Source]:
+        return {source.name: source for source in self.sources if source.kind == kind}
+
+
+def assets_dir() -> Path:
+    """`superset_assets/` in the checkout, or HYBRID_SUPERSET_ASSETS (tests point it at a copy)."""
+    return Path(os.environ.get("HYBRID_SUPERSET_ASSETS", paths.PROJECT_ROOT / "superset_assets"))
+
+
+def namespace(env: str, values: dict[str, Any]) -> str:
+    """Whose objects these are: UUIDs, the ownership marker and the apply record are keyed by it. The
+    environment's name unless the values set `namespace` (two namespaces can share one Superset)."""
+    return str(values.get("namespace") or env)
+
+
+def jinja_environment(root: Path) -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(root)), undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
+        block_start_string="[%", block_end_string="%]", variable_start_string="[[", variable_end_string="]]",
+        comment_start_string="[#", comment_end_string="#]", autoescape=False,  # YAML, not HTML
+    )
+
+
+def load_values(root: Path, env: str) -> dict[str, Any]:
+    path = root / "environments" / f"{env}.yaml"
+    if not path.exists():
+        known = sorted(p.stem for p in (root / "environments").glob("*.yaml"))
+        raise AssetError(path, None, f"no values for environment '{env}'; known: {', '.join(known) or 'none'}")
+    values = parse_yaml(path.read_text(), path)
+    if not isinstance(values, dict):
+        raise AssetError(path, 1, "a values file must be a mapping")
+    return values
+
+
+def load_sources(env: str, root: Path | None = None) -> AssetSources:
+    """Render every template of `root` with the values of `env`."""
+    root = (root or assets_dir()).resolve()
+    values = load_values(root, env)
+    jinja = jinja_environment(root)
+    sources = []
+    for kind in KINDS:
+        for path in sorted((root / kind).glob("*.yaml")):
+            spec = parse_yaml(render(jinja, root, path, values), path)
+            if not isinstance(spec, dict):
+                raise AssetError(path, 1, f"a {kind[:-1]} template must render to a YAML mapping")
+            sources.append(Source(kind, path.stem, path, spec))
+    return AssetSources(root, env, values, tuple(sources))
+
+
+def render(jinja: jinja2.Environment, root: Path, path: Path, values: dict[str, Any]) -> str:
+    name = path.relative_to(root).as_posix()
+    try:
+        return jinja.get_template(name).render(**values)
+    except jinja2.TemplateSyntaxError as exc:
+        raise AssetError(path, exc.lineno, f"template syntax error: {exc.message}") from exc
+    except jinja2.UndefinedError as exc:
+        raise AssetError(path, _template_line(exc, path), f"{exc.message} (define it in environments/*.yaml)") from exc
+
+
+def parse_yaml(text: str, path: Path) -> Any:
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise AssetError(path, mark.line + 1 if mark else None, f"invalid YAML: {problem}") from exc
+
+
+def _template_line(exc: BaseException, path: Path) -> int | None:
+    """Jinja rewrites tracebacks so that template frames carry the template's file and line."""
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if Path(f.filename).resolve() == path.resolve()]
+    return frames[-1].lineno if frames else None

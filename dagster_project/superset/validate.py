@@ -1,0 +1,183 @@
+"""`hybrid validate`: everything that can be checked without a Superset, because Superset's asset import
+answers every mistake with a bare `500 Import failed for an unknown reason`.
+
+Checks: the import schema's required fields, references inside the bundle (dashboard -> chart -> dataset ->
+database), and datasets against the dbt manifest (the mart exists; the columns the dataset lists, the
+charts use and the metric expressions read exist in it). Each problem names the file (and line if known).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from dagster_project import paths
+from dagster_project.superset.bundle import Bundle, BundleObject
+from dagster_project.superset.querycontext import VIZ_TYPES
+
+REQUIRED = {
+    "database": ("database_name", "sqlalchemy_uri", "uuid", "version", "extra"),  # 6.1's importer reads `extra`
+    "dataset": ("table_name", "uuid", "version", "database_uuid"),
+    "chart": ("slice_name", "viz_type", "uuid", "version", "dataset_uuid", "query_context"),
+    "dashboard": ("dashboard_title", "uuid", "version"),
+}
+SQL_WORDS = {"and", "or", "not", "null", "is", "in", "as", "case", "when", "then", "else", "end", "distinct",
+             "true", "false", "filter", "where", "between", "like", "ilike", "over", "partition", "by", "order",
+             "asc", "desc", "nulls", "first", "last", "interval", "numeric", "integer", "float", "date", "text"}
+_IDENTIFIER = re.compile(r"\b([A-Za-z_][A-Za-z0-9_]*)\b(?!\s*\()")
+_STRING = re.compile(r"'(?:[^']|'')*'")
+
+
+@dataclass(frozen=True)
+class Problem:
+    path: Path | None
+    line: int | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.path}{f':{self.line}' if self.line else ''}: " if self.path else ""
+        return where + self.message
+
+
+class ValidationFailed(Exception):
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__(f"{len(problems)} problem(s):\n" + "\n".join(f"  {p}" for p in problems))
+
+
+def manifest_file() -> Path:
+    return Path(os.environ.get("HYBRID_DBT_MANIFEST", paths.PROJECT_ROOT / "dbt" / "target" / "manifest.json"))
+
+
+def load_marts(manifest: Path | None = None) -> dict[str, set[str]]:
+    """`schema.table` -> column names, for every dbt model in the manifest."""
+    path = manifest or manifest_file()
+    if not path.exists():
+        raise ValidationFailed([Problem(path, None, "dbt manifest not found; fix: run `dbt parse` in dbt/ "
+                                                    "(or `make install`)")])
+    nodes = json.loads(path.read_text())["nodes"].values()
+    return {f"{n['schema']}.{n.get('alias') or n['name']}": set(n.get("columns") or {})
+            for n in nodes if n["resource_type"] == "model"}
+
+
+def validate(bundle: Bundle, marts: dict[str, set[str]]) -> list[Problem]:
+    problems: list[Problem] = []
+    for obj in bundle.objects:
+        problems += _required(obj)
+    datasets = {obj.name: obj for obj in bundle.of("dataset")}
+    charts = {obj.name: obj for obj in bundle.of("chart")}
+    for dataset in datasets.values():
+        problems += _dataset(dataset, marts)
+    for chart in charts.values():
+        problems += _chart(chart, datasets, marts)
+    for dashboard in bundle.of("dashboard"):
+        problems += _dashboard(dashboard, charts, datasets)
+    return problems
+
+
+def _required(obj: BundleObject) -> list[Problem]:
+    missing = [key for key in REQUIRED[obj.kind] if obj.body.get(key) in (None, "")]
+    return [Problem(obj.source, None, f"{obj.kind} '{obj.name}' lacks required field '{key}'") for key in missing]
+
+
+def _mart(dataset: BundleObject) -> str:
+    return f"{dataset.body.get('schema')}.{dataset.body.get('table_name')}"
+
+
+def _dataset(dataset: BundleObject, marts: dict[str, set[str]]) -> list[Problem]:
+    mart = _mart(dataset)
+    if mart not in marts:
+        return [Problem(dataset.source, _line(dataset.source, "table:"),
+                        f"dataset '{dataset.name}' reads {mart}, which is no model in the dbt manifest")]
+    have = marts[mart]
+    problems = [Problem(dataset.source, _line(dataset.source, c["column_name"]),
+                        f"dataset '{dataset.name}' lists column '{c['column_name']}' which mart {mart} lacks")
+                for c in dataset.body["columns"] if c["column_name"] not in have]
+    for metric in dataset.body["metrics"]:
+        for column in sorted(expression_columns(metric["expression"]) - have):
+            problems.append(Problem(dataset.source, _line(dataset.source, metric["metric_name"]),
+                                    f"metric '{metric['metric_name']}' of dataset '{dataset.name}' uses column "
+                                    f"'{column}' which mart {mart} lacks"))
+    main = dataset.body.get("main_dttm_col")
+    if main and main not in have:
+        problems.append(Problem(dataset.source, _line(dataset.source, "main_dttm_col"),
+                                f"dataset '{dataset.name}' main_dttm_col '{main}' is no column of mart {mart}"))
+    return problems
+
+
+def expression_columns(expression: str) -> set[str]:
+    """Identifiers a SQL metric expression reads: words that are neither functions nor SQL keywords."""
+    bare = _STRING.sub("''", expression)
+    return {word for word in _IDENTIFIER.findall(bare) if word.lower() not in SQL_WORDS}
+
+
+def _chart(chart: BundleObject, datasets: dict[str, BundleObject], marts: dict[str, set[str]]) -> list[Problem]:
+    title, source = chart.title, chart.source
+    name = chart.body.get("_dataset")
+    dataset = datasets.get(str(name))
+    if dataset is None:
+        return [Problem(source, _line(source, "dataset:"),
+                        f"chart '{title}' reads dataset '{name}', which has no template in datasets/")]
+    problems = []
+    query = chart.body["_query"]
+    if query.viz_type not in VIZ_TYPES:
+        problems.append(Problem(source, _line(source, "viz_type"), f"chart '{title}' has viz_type "
+                                f"'{query.viz_type}'; supported: {', '.join(VIZ_TYPES)}"))
+    if not query.metrics:
+        problems.append(Problem(source, None, f"chart '{title}' names no metrics"))
+    if query.viz_type in ("echarts_timeseries_bar", "echarts_timeseries_line", "echarts_area") and not query.x_axis:
+        problems.append(Problem(source, None, f"chart '{title}' ({query.viz_type}) needs an x_axis column"))
+    mart = _mart(dataset)
+    mart_columns = marts.get(mart, set())
+    listed = {c["column_name"] for c in dataset.body["columns"]}
+    for column in query.columns():
+        if mart in marts and column not in mart_columns:
+            problems.append(Problem(source, _line(source, column),
+                                    f"chart '{title}' uses column '{column}' which mart {mart} lacks"))
+        elif column not in listed:
+            problems.append(Problem(source, _line(source, column), f"chart '{title}' uses column '{column}' "
+                                    f"which dataset '{dataset.name}' does not list"))
+    metrics = {m["metric_name"] for m in dataset.body["metrics"]}
+    for metric in query.metrics:
+        if metric not in metrics:
+            problems.append(Problem(source, _line(source, metric), f"chart '{title}' uses metric '{metric}' which "
+                                    f"dataset '{dataset.name}' does not define (known: {', '.join(sorted(metrics))})"))
+    return problems
+
+
+def _dashboard(dashboard: BundleObject, charts: dict[str, BundleObject],
+               datasets: dict[str, BundleObject]) -> list[Problem]:
+    title, source = dashboard.title, dashboard.source
+    problems = [Problem(source, _line(source, str(name)), f"dashboard '{title}' places chart '{name}', which has "
+                        "no template in charts/") for name in dashboard.body["_charts"] if name not in charts]
+    for native in dashboard.body["metadata"]["native_filter_configuration"]:
+        for target in native.get("targets") or []:
+            if "datasetUuid" not in target:
+                continue
+            dataset = next((d for d in datasets.values() if d.uuid == target["datasetUuid"]), None)
+            column = target["column"]["name"]
+            if dataset is None:
+                problems.append(Problem(source, _line(source, native["name"]), f"dashboard '{title}' filter "
+                                        f"'{native['name']}' targets a dataset that has no template in datasets/"))
+            elif column not in {c["column_name"] for c in dataset.body["columns"]}:
+                problems.append(Problem(source, _line(source, native["name"]), f"dashboard '{title}' filter "
+                                        f"'{native['name']}' uses column '{column}' which dataset "
+                                        f"'{dataset.name}' lacks"))
+    return problems
+
+
+def _line(path: Path | None, token: str) -> int | None:
+    """The first template line that mentions `token`: good enough to jump to the mistake."""
+    if path is None or not path.exists():
+        return None
+    lines = path.read_text().splitlines()
+    as_value = re.compile(rf"[:\[,{{-]\s*{re.escape(token)}(?![A-Za-z0-9_])")  # `x_axis: bucket`, `[a, bucket]`
+    anywhere = re.compile(rf"(?<![A-Za-z0-9_]){re.escape(token)}(?![A-Za-z0-9_])")
+    for pattern in (as_value, anywhere):
+        for number, text in enumerate(lines, start=1):
+            if pattern.search(text):
+                return number
+    return None

@@ -13,13 +13,13 @@ import sys
 import time
 from collections.abc import Callable
 
-from bench import bench_replication, bench_seed, bench_stack
+from bench import bench_dbt, bench_replication, bench_seed, bench_stack, bench_superset
 from dagster_project import paths
 from dagster_project.stack.local import LocalStack
 from dagster_project.stack.scratch import free_port, scratch_state_dir
 
 RESULTS = paths.PROJECT_ROOT / "bench" / "results"
-BENCHMARKS = ["stack", "seed", "replication"]
+BENCHMARKS = ["stack", "seed", "replication", "dbt", "superset"]
 
 
 def database_factory(stack: LocalStack) -> Callable[[str], str]:
@@ -35,6 +35,25 @@ def database_factory(stack: LocalStack) -> Callable[[str], str]:
     return make
 
 
+def superset_figures(stack: LocalStack) -> dict[str, object]:
+    """Against the marts the dbt benchmark built, read through the stack's read-only role."""
+    import psycopg
+    from psycopg import sql
+
+    from dagster_project.stack.provision import READER_ROLE
+    from dagster_project.superset.client import SupersetClient
+
+    marts = bench_dbt.BENCH_DATABASE
+    with psycopg.connect(stack.dsn("postgres", marts), autocommit=True) as conn:
+        reader = sql.Identifier(READER_ROLE)
+        conn.execute(sql.SQL("GRANT USAGE ON SCHEMA warehouse TO {}").format(reader))
+        conn.execute(sql.SQL("GRANT SELECT ON ALL TABLES IN SCHEMA warehouse TO {}").format(reader))
+    uri = stack.warehouse_reader_uri().rsplit("/", 1)[0] + "/" + marts
+    user, password = stack.superset_admin()
+    with SupersetClient(stack.superset.url, user, password) as client:
+        return bench_superset.run(client, stack.dsn("postgres", marts), uri)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter,
                                      epilog="Example: BENCH_SCALE=1 make bench   or   python -m bench.run --scale 20")
@@ -48,17 +67,25 @@ def main(argv: list[str] | None = None) -> int:
     if "stack" in selected:
         print("== stack cold/warm start", file=sys.stderr)
         results["stack"] = bench_stack.run(scratch_state_dir, free_port)
-    if selected & {"seed", "replication"}:
+    if "superset" in selected:
+        selected.add("dbt")  # the dashboards read the marts the dbt benchmark builds
+    if selected & {"seed", "replication", "dbt", "superset"}:
         state = scratch_state_dir("bench-")
-        stack = LocalStack(state, free_port())
+        stack = LocalStack(state, free_port(), superset_port=free_port())
         try:
-            stack.up(with_dagster=False, with_superset=False, progress=lambda _: None)
+            stack.up(with_dagster=False, with_superset="superset" in selected, progress=lambda _: None)
             if "seed" in selected:
                 print(f"== seed vs COPY at scale {args.scale}", file=sys.stderr)
                 results["seed"] = bench_seed.run(database_factory(stack), args.scale)
             if "replication" in selected:
                 print(f"== replication at scale {args.scale}: initial sync vs COPY, lag under load", file=sys.stderr)
                 results["replication"] = bench_replication.run(stack, args.scale)
+            if "dbt" in selected:
+                print(f"== dbt at scale {args.scale}: full build, 1% incremental, raw SQL, load time", file=sys.stderr)
+                results["dbt"] = bench_dbt.run(database_factory(stack), args.scale)
+            if "superset" in selected:
+                print("== Superset: plan and drift-plan at 50 dashboards / 300 charts vs naive", file=sys.stderr)
+                results["superset"] = superset_figures(stack)
         finally:
             stack.down(progress=lambda _: None)
             shutil.rmtree(state, ignore_errors=True)

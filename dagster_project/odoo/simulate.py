@@ -378,12 +378,7 @@ def edit_draft(session: Session) -> int | None:
     if move.partner is None or move.term is None:
         return None
     conn = session.conn
-    conn.execute(
-        "DELETE FROM account_move_line_account_tax_rel WHERE account_move_line_id IN "
-        "(SELECT id FROM account_move_line WHERE move_id = %s)",
-        (move_id,),
-    )
-    conn.execute("DELETE FROM account_move_line WHERE move_id = %s", (move_id,))
+    delete_lines(conn, move_id)
     use = "sale" if move.move_type.startswith("out_") else "purchase"
     items = session.seeder.items(move.company, use, move.currency_id, move.date, session.rng.randrange(1, 5))
     ledger.add_invoice_lines(session.catalog, session.seeder.ids, move, items)
@@ -686,18 +681,23 @@ def cancel_invoice(session: Session) -> int | None:
     return move_id
 
 
-def delete_draft(session: Session) -> int | None:
-    """Delete a draft: its line-tax links, its lines, then the move."""
-    move_id = pick(session, DRAFT_INVOICES)
-    if move_id is None:
-        return None
-    conn = session.conn
+def delete_lines(conn: psycopg.Connection, move_id: int) -> None:
+    """A move's lines and their tax links (the link rows first: Odoo's cascade, done by hand here)."""
     conn.execute(
         "DELETE FROM account_move_line_account_tax_rel WHERE account_move_line_id IN "
         "(SELECT id FROM account_move_line WHERE move_id = %s)",
         (move_id,),
     )
     conn.execute("DELETE FROM account_move_line WHERE move_id = %s", (move_id,))
+
+
+def delete_draft(session: Session) -> int | None:
+    """Delete a draft: its line-tax links, its lines, then the move."""
+    move_id = pick(session, DRAFT_INVOICES)
+    if move_id is None:
+        return None
+    conn = session.conn
+    delete_lines(conn, move_id)
     conn.execute("DELETE FROM account_move WHERE id = %s", (move_id,))
     return move_id
 

@@ -55,15 +55,16 @@ def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return func(*args, **kwargs)
         except MatrixError as exc:
-            _fail(str(exc), EXIT_CONFIG)
+            fail(str(exc), EXIT_CONFIG)
         except StackError as exc:
-            _fail(str(exc), EXIT_STACK)
+            fail(str(exc), EXIT_STACK)
         except psycopg.Error as exc:
-            _fail(f"database error: {str(exc).strip()}", EXIT_DATABASE)
+            fail(f"database error: {str(exc).strip()}", EXIT_DATABASE)
 
     return wrapper
 
 
-def _fail(message: str, status: int) -> None:
+def fail(message: str, status: int) -> None:
+    """One line on stderr naming the cause, then the documented exit status."""
     click.echo(f"error: {message}", err=True)
     sys.exit(status)

@@ -15,6 +15,7 @@ from dagster_project.cli.common import (
     EXIT_UNHEALTHY,
     emit_json,
     env_option,
+    fail,
     handle_errors,
     output_option,
     progress,
@@ -49,18 +50,13 @@ def dashboard_errors(func: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return func(*args, **kwargs)
         except (AssetError, ValidationFailed) as exc:
-            _fail(str(exc), EXIT_CONFIG)
+            fail(str(exc), EXIT_CONFIG)
         except ApprovalRequired as exc:
-            _fail(str(exc), EXIT_APPROVAL)
+            fail(str(exc), EXIT_APPROVAL)
         except SupersetError as exc:
-            _fail(f"Superset: {exc}", EXIT_SUPERSET)
+            fail(f"Superset: {exc}", EXIT_SUPERSET)
 
     return handle_errors(wrapper)
-
-
-def _fail(message: str, status: int) -> None:
-    click.echo(f"error: {message}", err=True)
-    sys.exit(status)
 
 
 @click.command("compile", epilog=DASHBOARD_EXIT_HELP)

@@ -16,6 +16,7 @@ help:  ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-28s %s\n", $$1, $$2}'
 
 install: $(VENV)/.installed  ## Build the virtual environment (no services started)
+	@scripts/system-packages.sh tesseract=tesseract-ocr
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/dagster-dbt project prepare-and-package --file dagster_project/dbt/project.py
 
 $(VENV)/.installed: pyproject.toml
@@ -41,6 +42,7 @@ status: install  ## Each local service, its state, URL and DSN
 	$(HYBRID) stack status
 
 test: install  ## Every test (lint first); starts and stops its own Postgres
+	@scripts/system-packages.sh --require tesseract=tesseract-ocr
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 

@@ -2,14 +2,8 @@
 
 from __future__ import annotations
 
-import logging
-import os
-
-import httpx
-
+from dagster_project.ops.notify import post_message
 from dagster_project.superset.drift import DriftReport
-
-log = logging.getLogger(__name__)
 
 
 def drift_message(report: DriftReport) -> str:
@@ -24,10 +18,4 @@ def notify_drift(report: DriftReport, webhook: str | None = None) -> bool:
     """True when a message was posted; no drift, no message."""
     if not report.changes:
         return False
-    webhook = webhook or os.environ.get("MATTERMOST_WEBHOOK_URL")
-    text = drift_message(report)
-    if not webhook:
-        log.warning("MATTERMOST_WEBHOOK_URL is not set; drift alert logged only:\n%s", text)
-        return False
-    httpx.post(webhook, json={"text": text}, timeout=10).raise_for_status()
-    return True
+    return post_message(drift_message(report), webhook, kind="drift alert")

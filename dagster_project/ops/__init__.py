@@ -1,0 +1,1 @@
+"""Operations: notifications, alerts, instance health and retention."""

@@ -1,0 +1,25 @@
+"""Mattermost notifications: posted when MATTERMOST_WEBHOOK_URL is set, logged otherwise (never lost silently)."""
+
+from __future__ import annotations
+
+import logging
+import os
+
+import httpx
+
+log = logging.getLogger(__name__)
+
+WEBHOOK_VARIABLE = "MATTERMOST_WEBHOOK_URL"
+
+
+def post_message(text: str, webhook: str | None = None, *, kind: str = "notification") -> bool:
+    """Post `text` to the incoming webhook; True when it was posted, False when only logged.
+
+    A webhook that answers with an error raises `httpx.HTTPStatusError` so the caller's run shows it.
+    """
+    webhook = webhook or os.environ.get(WEBHOOK_VARIABLE)
+    if not webhook:
+        log.warning("%s is not set; %s logged only:\n%s", WEBHOOK_VARIABLE, kind, text)
+        return False
+    httpx.post(webhook, json={"text": text}, timeout=10).raise_for_status()
+    return True

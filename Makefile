@@ -8,7 +8,7 @@ HYBRID := $(BIN)/hybrid
 SCALE  ?= 1
 SEED   ?= 42
 
-.PHONY: help install up down status test lint bench \
+.PHONY: help install up down status test lint bench screenshots \
         instance-health-local instance-health-staging instance-health-production \
         odoo-schema-snapshot odoo-schema-diff superset-metadata-export superset-metadata-validate
 
@@ -23,7 +23,7 @@ $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required, found " + sys.version' 
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --progress-bar off -e '.[test]'
+	$(BIN)/python -m pip install --progress-bar off -e '.[test,screenshots]'
 	@touch $@
 
 up: install  ## Install, start the stack, seed Odoo, replicate, build the marts, apply the dashboards
@@ -51,6 +51,10 @@ lint: install
 
 bench: install  ## Benchmarks at scale 20 (BENCH_SCALE), as ratios against same-run baselines
 	$(BIN)/python -m bench.run --scale $${BENCH_SCALE:-20}
+
+screenshots: $(VENV)/.installed  ## Pictures of the running stack (after `make up`) into docs/images/, by headless Chromium
+	@scripts/system-packages.sh --require chromium=chromium
+	$(BIN)/python scripts/screenshots.py --out docs/images
 
 instance-health-local: install  ## Health of the local environment
 	$(HYBRID) health --env local

@@ -13,13 +13,13 @@ import sys
 import time
 from collections.abc import Callable
 
-from bench import bench_dbt, bench_replication, bench_seed, bench_stack, bench_superset
+from bench import bench_dbt, bench_freshness, bench_ocr, bench_replication, bench_seed, bench_stack, bench_superset
 from dagster_project import paths
 from dagster_project.stack.local import LocalStack
 from dagster_project.stack.scratch import free_port, scratch_state_dir
 
 RESULTS = paths.PROJECT_ROOT / "bench" / "results"
-BENCHMARKS = ["stack", "seed", "replication", "dbt", "superset"]
+BENCHMARKS = ["stack", "seed", "replication", "dbt", "superset", "ocr", "freshness"]
 
 
 def database_factory(stack: LocalStack) -> Callable[[str], str]:
@@ -60,6 +60,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scale", type=int, default=20, help="Odoo data scale (20 is about 1M move lines)")
     parser.add_argument("--only", choices=BENCHMARKS, action="append",
                         help="Run only these benchmarks (repeatable)")
+    parser.add_argument("--ocr-documents", type=int, default=2000, help="JSON documents for the OCR throughput")
+    parser.add_argument("--ocr-samples", type=int, default=10,
+                        help="OCR drop-to-dashboard samples with the daemon (0 skips it)")
+    parser.add_argument("--freshness-samples", type=int, default=20,
+                        help="heartbeat invoices timed from the Odoo commit to the Superset chart")
     args = parser.parse_args(argv)
     selected = set(args.only or BENCHMARKS)
     results: dict[str, object] = {"scale": args.scale, "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
@@ -69,11 +74,11 @@ def main(argv: list[str] | None = None) -> int:
         results["stack"] = bench_stack.run(scratch_state_dir, free_port)
     if "superset" in selected:
         selected.add("dbt")  # the dashboards read the marts the dbt benchmark builds
-    if selected & {"seed", "replication", "dbt", "superset"}:
+    if selected & {"seed", "replication", "dbt", "superset", "ocr"}:
         state = scratch_state_dir("bench-")
         stack = LocalStack(state, free_port(), superset_port=free_port())
         try:
-            stack.up(with_dagster=False, with_superset="superset" in selected, progress=lambda _: None)
+            stack.up(with_dagster=False, with_superset=bool(selected & {"superset", "ocr"}), progress=lambda _: None)
             if "seed" in selected:
                 print(f"== seed vs COPY at scale {args.scale}", file=sys.stderr)
                 results["seed"] = bench_seed.run(database_factory(stack), args.scale)
@@ -86,9 +91,19 @@ def main(argv: list[str] | None = None) -> int:
             if "superset" in selected:
                 print("== Superset: plan and drift-plan at 50 dashboards / 300 charts vs naive", file=sys.stderr)
                 results["superset"] = superset_figures(stack)
+            if "ocr" in selected:
+                print("== OCR: JSON documents/s vs raw INSERT, sensor tick with 10,000 pending, drop to dashboard",
+                      file=sys.stderr)
+                results["ocr"] = bench_ocr.run(stack, database_factory(stack), documents=args.ocr_documents,
+                                               samples=args.ocr_samples)
         finally:
             stack.down(progress=lambda _: None)
             shutil.rmtree(state, ignore_errors=True)
+    if "freshness" in selected:  # a stack of its own: Dagster's daemon and webserver run there
+        print(f"== freshness at scale {args.scale}: Odoo commit to Superset chart data, daemon running",
+              file=sys.stderr)
+        results["freshness"] = bench_freshness.run(scratch_state_dir, free_port, args.scale,
+                                                   samples=args.freshness_samples)
 
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "latest.json").write_text(json.dumps(results, indent=2))

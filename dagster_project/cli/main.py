@@ -7,6 +7,7 @@ import click
 from dagster_project.cli.common import EXIT_STATUS_HELP
 from dagster_project.cli.dashboards_cmd import COMMANDS as DASHBOARD_COMMANDS
 from dagster_project.cli.health_cmd import health
+from dagster_project.cli.ocr_cmd import ocr
 from dagster_project.cli.odoo_cmd import odoo
 from dagster_project.cli.replication_cmd import replication
 from dagster_project.cli.stack_cmd import stack
@@ -29,5 +30,6 @@ cli.add_command(stack)
 cli.add_command(odoo)
 cli.add_command(health)
 cli.add_command(replication)
+cli.add_command(ocr)
 for command in DASHBOARD_COMMANDS:
     cli.add_command(command)

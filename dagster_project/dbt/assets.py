@@ -16,6 +16,7 @@ from pydantic import Field
 from dagster_project.config.matrix import Environment
 from dagster_project.dbt.env import dbt_environment
 from dagster_project.dbt.project import dbt_executable, finance_dbt_project, manifest_path
+from dagster_project.deploy.pools import DBT_POOL
 
 ASSETS_NAME = "finance_dbt_models"
 PARTIAL_PARSE = "partial_parse.msgpack"
@@ -72,13 +73,14 @@ def warm_parse(project: DbtProject, env_name: str) -> Iterator[Path]:
             staged = cache.with_name(f"{PARTIAL_PARSE}.{uuid.uuid4().hex}")
             shutil.copy(fresh, staged)
             os.replace(staged, cache)
+        shutil.rmtree(run_path, ignore_errors=True)
 
 
 def build_dbt_assets(env: Environment, project: DbtProject = finance_dbt_project) -> AssetsDefinition:
     """The @dbt_assets definition for `env`: its dbt runs connect with the DBT_* variables of that environment."""
 
     @dbt_assets(manifest=manifest_path(project), project=project, name=ASSETS_NAME,
-                dagster_dbt_translator=FinanceDbtTranslator(), pool="dbt_warehouse")
+                dagster_dbt_translator=FinanceDbtTranslator(), pool=DBT_POOL)
     def finance_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource,
                            config: DbtBuildConfig) -> Iterator[Any]:
         args = ["build", *(["--full-refresh"] if config.full_refresh else [])]

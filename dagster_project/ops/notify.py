@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 
 import httpx
 
@@ -23,3 +24,20 @@ def post_message(text: str, webhook: str | None = None, *, kind: str = "notifica
         return False
     httpx.post(webhook, json={"text": text}, timeout=10).raise_for_status()
     return True
+
+
+def post_with_retry(text: str, webhook: str | None = None, *, kind: str = "notification", attempts: int = 3,
+                    pause: float = 1.0) -> bool:
+    """`post_message`, retried on a network or HTTP error (a webhook restarting). The last error is raised
+    after the text has been logged, so the message survives in the log even then."""
+    for attempt in range(1, attempts):
+        try:
+            return post_message(text, webhook, kind=kind)
+        except httpx.HTTPError as exc:
+            log.warning("%s: attempt %d of %d failed (%s); retrying", kind, attempt, attempts, exc)
+            time.sleep(pause * attempt)
+    try:
+        return post_message(text, webhook, kind=kind)
+    except httpx.HTTPError as exc:
+        log.error("%s could not be posted after %d attempts (%s):\n%s", kind, attempts, exc, text)
+        raise

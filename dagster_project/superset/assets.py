@@ -25,6 +25,7 @@ from dagster import (
 )
 
 from dagster_project.config.matrix import Environment
+from dagster_project.deploy.pools import SUPERSET_POOL
 from dagster_project.superset import control
 from dagster_project.superset.bundle import Bundle, BundleObject, compile_bundle
 from dagster_project.superset.templates import load_sources
@@ -58,10 +59,12 @@ def build_superset_assets(env: Environment, bundle: Bundle | None = None) -> Ass
                        kinds={"superset"}) for obj in objects]
     by_key = {asset_key(obj): obj for obj in objects}
 
-    @multi_asset(specs=specs, name="superset_objects", can_subset=True)
+    @multi_asset(specs=specs, name="superset_objects", can_subset=True, pool=SUPERSET_POOL)
     def superset_objects(context: AssetExecutionContext) -> Iterator[MaterializeResult]:
         """Apply each selected object (its closure, in one import), refresh it and warm its charts."""
-        selected = [by_key[key] for key in sorted(context.selected_asset_keys, key=lambda k: k.path)]
+        # Datasets first: a dashboard's result may only follow the datasets it depends on.
+        selected = sorted((by_key[key] for key in context.selected_asset_keys),
+                          key=lambda obj: (obj.kind != "dataset", asset_key(obj).path))
         full = control.build(env)
         subset = full.closure({(obj.kind, obj.name) for obj in selected})
         result = control.apply(env, subset, partial=len(selected) < len(objects), progress=context.log.info)

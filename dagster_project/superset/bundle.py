@@ -18,13 +18,16 @@ import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from dagster_project import paths
 from dagster_project.superset.querycontext import ChartQuery, chart_params, query_context
 from dagster_project.superset.templates import AssetError, AssetSources, Source
+
+if TYPE_CHECKING:
+    from dagster_project.superset.security import Security
 
 NAMESPACE = uuidlib.uuid5(uuidlib.NAMESPACE_URL, "https://hybrid-platform/superset_assets")
 VERSION = "1.0.0"
@@ -71,6 +74,7 @@ class Bundle:
     env: str
     objects: tuple[BundleObject, ...]
     password: str | None  # the database password, kept in memory for the import only
+    security: Security | None = None  # roles and RLS filters; None in a partial bundle (closure)
 
     @property
     def root(self) -> str:
@@ -98,11 +102,13 @@ class Bundle:
         return buffer.getvalue()
 
     def digest(self) -> str:
-        return hashlib.sha256(json.dumps(self.files(), sort_keys=True).encode()).hexdigest()
+        security = self.security.to_json() if self.security else None
+        return hashlib.sha256(json.dumps([self.files(), security], sort_keys=True).encode()).hexdigest()
 
     def closure(self, wanted: set[tuple[str, str]]) -> Bundle:
         """The (kind, name) objects and everything they need (a dashboard ships all its charts: Superset 6.1
-        drops charts a dashboard references but a bundle lacks), plus the database."""
+        drops charts a dashboard references but a bundle lacks), plus the database. Without the security
+        state: its filters span every dataset, so only a whole bundle applies it."""
         wanted = set(wanted)
         wanted |= {("chart", chart) for obj in self.objects if (obj.kind, obj.name) in wanted
                    and obj.kind == "dashboard" for chart in obj.body["_charts"]}
@@ -115,7 +121,9 @@ class Bundle:
         return {obj.path: self.password for obj in self.of("database") if self.password}
 
     def write(self, out_dir: Path) -> Path:
-        """Write `<out_dir>/<root>/...` and `<out_dir>/<root>.zip`; stale files of an earlier compile go."""
+        """Write `<out_dir>/<root>/...`, `<out_dir>/<root>.zip` and, for review, the roles and RLS filters
+        in `<out_dir>/<root>.security.yaml` (not imported: they are applied through the API); stale files of
+        an earlier compile go."""
         folder = out_dir / self.root
         wanted = self.files()
         if folder.exists():
@@ -128,6 +136,11 @@ class Bundle:
             target.write_text(text)
         archive = out_dir / f"{self.root}.zip"
         archive.write_bytes(self.zip_bytes())
+        security = out_dir / f"{self.root}.security.yaml"
+        if self.security:
+            security.write_text(_dump(self.security.to_json()))
+        else:
+            security.unlink(missing_ok=True)
         return archive
 
 
@@ -137,14 +150,17 @@ def default_out_dir() -> Path:
 
 def compile_bundle(sources: AssetSources, *, resolve_uri: bool = True,
                    environ: Mapping[str, str] | None = None) -> Bundle:
-    """Build every object; `resolve_uri=False` (validate) needs no environment variable."""
+    """Build every object and the security state; `resolve_uri=False` (validate) needs no environment variable."""
+    from dagster_project.superset.security import load_security  # security.py builds on this module
+
     env, values = sources.namespace, sources.values
     uri, password = database_uri(sources, environ) if resolve_uri else (_placeholder_uri(sources), None)
     database = _database(sources, uri)
     datasets = {name: _dataset(env, values, src, database) for name, src in sources.of("datasets").items()}
     charts = {name: _chart(env, values, src, datasets) for name, src in sources.of("charts").items()}
     dashboards = [_dashboard(env, values, src, charts, datasets) for src in sources.of("dashboards").values()]
-    return Bundle(env, (database, *datasets.values(), *charts.values(), *dashboards), password)
+    return Bundle(env, (database, *datasets.values(), *charts.values(), *dashboards), password,
+                  load_security(sources, datasets))
 
 
 def database_uri(sources: AssetSources, environ: Mapping[str, str] | None = None) -> tuple[str, str | None]:

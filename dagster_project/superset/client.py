@@ -25,11 +25,13 @@ from dagster_project.config.matrix import Environment
 log = logging.getLogger(__name__)
 
 PAGE_SIZE = 100  # Superset caps list pages at 100
-KINDS = ("database", "dataset", "chart", "dashboard", "saved_query")
-# No list orders by id: page by each type's name and de-duplicate by id, because rows whose names tie
-# may come back in a different order on another page.
+KINDS = ("database", "dataset", "chart", "dashboard", "saved_query", "rowlevelsecurity", "security/roles",
+         "security/permissions-resources", "security/users")
+# Most lists cannot order by id: page by each type's name and de-duplicate by id, because rows whose names
+# tie may come back in a different order on another page.
 ORDER_COLUMNS = {"database": "database_name", "dataset": "table_name", "chart": "slice_name",
-                 "dashboard": "dashboard_title", "saved_query": "label"}
+                 "dashboard": "dashboard_title", "saved_query": "label", "rowlevelsecurity": "name",
+                 "security/roles": "name", "security/permissions-resources": "id", "security/users": "username"}
 CHANGED_ON = {"database": "changed_on"}  # the one list without changed_on_utc
 _IDEMPOTENT = {"GET", "PUT", "DELETE"}
 _URI_PASSWORD = re.compile(r"(://[^:/@\s]+:)[^@\s]+@")
@@ -112,17 +114,18 @@ class SupersetClient:
         return {"Authorization": f"Bearer {self._access}"}
 
     # -- transport ---------------------------------------------------------------------------------
-    def request(self, method: str, path: str, what: str, *, idempotent: bool | None = None,
+    def request(self, method: str, path: str, what: str, *, idempotent: bool | None = None, csrf: bool = True,
                 **kwargs: Any) -> httpx.Response:
-        """One authenticated call; renews a rejected token and a stale CSRF token once each."""
+        """One authenticated call; renews a rejected token and a stale CSRF token once each. `csrf=False`
+        for the endpoints Superset exempts (chart data), which read-only users call without the CSRF grant."""
         if self._access is None:
             self.login()
         idempotent = method in _IDEMPOTENT if idempotent is None else idempotent
         extra_headers = kwargs.pop("headers", {})
         renewed = csrf_renewed = False
         while True:
-            csrf = {"X-CSRFToken": self._csrf_token(), "Referer": self.url + "/"} if method != "GET" else {}
-            headers = {**self._auth(), **csrf, **extra_headers}  # after the CSRF call: it may renew the token
+            token = {"X-CSRFToken": self._csrf_token(), "Referer": self.url + "/"} if method != "GET" and csrf else {}
+            headers = {**self._auth(), **token, **extra_headers}  # after the CSRF call: it may renew the token
             response = self._send(method, path, what, idempotent=idempotent, headers=headers, **kwargs)
             if _token_rejected(response) and not renewed:
                 renewed = True
@@ -272,6 +275,22 @@ class SupersetClient:
     def chart_data(self, pk: int, force: bool = True) -> dict[str, Any]:
         return self.request("GET", f"/api/v1/chart/{pk}/data/", f"chart id {pk} (data)",
                             params={"force": json.dumps(force)}).json()
+
+    def role_permissions(self, role_id: int) -> list[dict[str, Any]]:
+        """`{id, permission_name, view_menu_name}` of every permission the role holds."""
+        return self.request("GET", f"/api/v1/security/roles/{role_id}/permissions/",
+                            f"permissions of role id {role_id}").json()["result"]
+
+    def set_role_permissions(self, role_id: int, permission_ids: Iterable[int], name: str) -> None:
+        """Replace the role's permissions with exactly these (permission-on-resource ids); idempotent."""
+        self.request("POST", f"/api/v1/security/roles/{role_id}/permissions", f"permissions of role '{name}'",
+                     idempotent=True, json={"permission_view_menu_ids": sorted(permission_ids)})
+
+    def query_data(self, query_context: Mapping[str, Any], what: str = "chart data query") -> list[dict[str, Any]]:
+        """POST /api/v1/chart/data (CSRF-exempt): one result per query of the context, rows under `data`."""
+        response = self.request("POST", "/api/v1/chart/data", what, idempotent=True, csrf=False,
+                                json=dict(query_context))
+        return response.json()["result"]
 
     def execute_sql(self, database_id: int, sql: str, schema: str | None = None) -> list[dict[str, Any]]:
         """Run a read query through SQL Lab (synchronously); returns its rows."""

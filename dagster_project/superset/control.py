@@ -7,11 +7,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 from dagster_project.config.matrix import Environment, load_matrix
-from dagster_project.superset.apply import ApplyResult, apply_bundle
+from dagster_project.superset.apply import ApplyResult, apply_bundle, apply_security_only
 from dagster_project.superset.bundle import Bundle, compile_bundle
 from dagster_project.superset.client import SupersetClient
 from dagster_project.superset.drift import DriftReport, drift_plan
-from dagster_project.superset.plan import Plan, compute_plan
+from dagster_project.superset.plan import Change, Plan, compute_plan
 from dagster_project.superset.state import last_apply
 from dagster_project.superset.templates import assets_dir, load_sources, load_values, namespace
 from dagster_project.superset.validate import Problem, ValidationFailed, load_marts, validate
@@ -56,6 +56,14 @@ def apply(env: Environment, bundle: Bundle, *, prune: bool = False, approve: boo
     with client(env) as api:
         return apply_bundle(bundle, api, state_dsn(env), prune=prune, protected=env.protected, approve=approve,
                             partial=partial, progress=progress)
+
+
+def apply_security(env: Environment, bundle: Bundle, *, prune: bool = False, approve: bool = False,
+                   progress: Progress = lambda _: None) -> list[Change]:
+    """Company roles and RLS filters alone, over datasets already applied (the `superset/security` asset)."""
+    with client(env) as api:
+        return apply_security_only(bundle, api, state_dsn(env), prune=prune, protected=env.protected,
+                                   approve=approve, progress=progress)
 
 
 def drift(env: Environment, assets: Path | None = None) -> DriftReport:

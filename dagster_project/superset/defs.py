@@ -1,5 +1,6 @@
-"""The Superset part of the code location: object assets, drift checks, the 6-hourly drift check and the
-nightly refresh after the marts (dbt's `nightly_marts` runs at 02:00 Asia/Manila; this one at 02:30)."""
+"""The Superset part of the code location: object assets, company roles and row-level security, drift checks,
+the 6-hourly drift check and the nightly refresh after the marts (dbt's `nightly_marts` runs at 02:00
+Asia/Manila; this one at 02:30)."""
 
 
 from dagster import (
@@ -17,6 +18,7 @@ from dagster_project.config.matrix import Environment
 from dagster_project.superset import control
 from dagster_project.superset.assets import GROUP, build_drift_checks, build_superset_assets, graph_bundle
 from dagster_project.superset.notify import notify_drift
+from dagster_project.superset.security_assets import security_definitions
 from dagster_project.superset.state import log_drift
 
 TIMEZONE = "Asia/Manila"
@@ -44,6 +46,7 @@ def build_drift_job(env: Environment) -> JobDefinition:
 def superset_definitions(env: Environment) -> Definitions:
     bundle = graph_bundle(env)
     objects = build_superset_assets(env, bundle)
+    security_assets, security_checks = security_definitions(env, bundle)
     drift_job = build_drift_job(env)
     schedules = [
         ScheduleDefinition(name="drift_check", job=drift_job, cron_schedule=DRIFT_CRON, execution_timezone=TIMEZONE,
@@ -52,7 +55,9 @@ def superset_definitions(env: Environment) -> Definitions:
         ScheduleDefinition(name="superset_nightly_refresh", target=AssetSelection.groups(GROUP),
                            cron_schedule=REFRESH_CRON, execution_timezone=TIMEZONE,
                            default_status=DefaultScheduleStatus.RUNNING,
-                           description="After nightly_marts (02:00): re-apply, refresh datasets, warm charts."),
+                           description="After nightly_marts (02:00): re-apply, refresh datasets, warm charts, "
+                                       "then roles and row-level security."),
     ]
-    return Definitions(assets=[objects], asset_checks=[build_drift_checks(env, bundle)], jobs=[drift_job],
+    return Definitions(assets=[objects, *security_assets],
+                       asset_checks=[build_drift_checks(env, bundle), *security_checks], jobs=[drift_job],
                        schedules=schedules)

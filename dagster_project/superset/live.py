@@ -16,7 +16,7 @@ KINDS = ("database", "dataset", "chart", "dashboard")
 TITLE = {"database": "database_name", "dataset": "table_name", "chart": "slice_name", "dashboard": "dashboard_title"}
 CHANGED = {"database": "changed_on"}
 MARKER_FIELD = {"dataset": "extra", "chart": "certification_details", "dashboard": "certification_details"}
-_MARKER_ENV = re.compile(r"managed as code by hybrid \(superset_assets, env ([^)]+)\)")
+MARKER_ENV = re.compile(r"managed as code by hybrid \(superset_assets, env ([^)]+)\)")
 
 
 @dataclass(frozen=True)
@@ -45,7 +45,7 @@ def _managed_env(kind: str, row: dict[str, Any]) -> str | None:
     if kind == "dataset" and value:
         extra = json.loads(value) if isinstance(value, str) else value
         value = ((extra or {}).get("certification") or {}).get("details")
-    found = _MARKER_ENV.search(value) if isinstance(value, str) else None
+    found = MARKER_ENV.search(value) if isinstance(value, str) else None
     return found.group(1) if found else None
 
 

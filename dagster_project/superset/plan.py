@@ -4,6 +4,10 @@ The cheap pre-check decides what needs a field diff: an object whose live `chang
 recorded at the last apply is, field for field, what was recorded then, so it is compared with the record
 without an export; only objects changed since (or never recorded) are exported, in one call per type.
 Managed objects (marked for this environment) that are no longer in code are deletions.
+
+Roles and row-level security filters (security.py) are read in full every time (a few calls: Superset keeps
+no `changed_on` for them) and diffed in their normalized form; deletions are filters carrying this
+namespace's marker and roles recorded at an earlier apply that the code no longer has.
 """
 
 from __future__ import annotations
@@ -16,7 +20,10 @@ from dagster_project.superset.bundle import Bundle, BundleObject
 from dagster_project.superset.client import SupersetClient
 from dagster_project.superset.live import LiveRow, export_normalized, list_live
 from dagster_project.superset.normalize import FieldChange, diff, normalize
+from dagster_project.superset.security import Security, security_uuid
+from dagster_project.superset.security_live import LiveSecurity, read_security
 from dagster_project.superset.state import Record
+from dagster_project.superset.templates import AssetError
 
 SYMBOLS = {"create": "+", "update": "~", "delete": "-"}
 PRUNABLE = ("dashboard", "chart", "dataset")  # deletion order: dependants first; databases are never pruned
@@ -85,6 +92,11 @@ def compute_plan(bundle: Bundle, client: SupersetClient, record: Record, live: d
         obj, wanted = desired[row.uuid]
         _add_update(plan, obj, row, wanted, exported.get(row.uuid, {}))
     plan.changes += orphans(bundle, live) if with_orphans else []
+    if bundle.security:
+        changes, unchanged, _ = security_changes(bundle.security, client, dataset_ids(bundle, live), record.security,
+                                                 with_orphans)
+        plan.changes += changes
+        plan.unchanged += unchanged
     plan.changes.sort(key=lambda c: (list(SYMBOLS).index(c.action), c.kind, c.name))
     return plan
 
@@ -103,6 +115,62 @@ def orphans(bundle: Bundle, live: dict[str, LiveRow]) -> list[Change]:
     return [Change("delete", row.kind, row.title, row.title, row.uuid, id=row.id)
             for row in live.values()
             if row.managed_env == bundle.env and row.kind in PRUNABLE and row.uuid not in wanted]
+
+
+def dataset_ids(bundle: Bundle, live: dict[str, LiveRow]) -> dict[int, str]:
+    """Live id -> logical name of the bundle's datasets that exist in Superset."""
+    return {live[obj.uuid].id: obj.name for obj in bundle.of("dataset") if obj.uuid in live}
+
+
+def security_changes(security: Security, client: SupersetClient, datasets: dict[int, str],
+                     recorded: dict[str, dict[str, Any]], with_orphans: bool = True
+                     ) -> tuple[list[Change], int, LiveSecurity]:
+    """Create/update/delete lines for roles and RLS filters; also the count unchanged and what was read."""
+    recorded_roles = {entry["name"]: logical for logical, entry in (recorded.get("roles") or {}).items()}
+    recorded_rls = {entry["name"]: logical for logical, entry in (recorded.get("rls") or {}).items()}
+    live = read_security(client, datasets, [*(role.name for role in security.roles), *recorded_roles])
+    changes: list[Change] = []
+    unchanged = 0
+    for role in security.roles:
+        _check_owner(security, live, role.name)
+        found = live.filters.get(role.name)
+        for kind, wanted, actual, pk in (
+                ("role", security.role_body(role), live.roles.get(role.name), live.role_ids.get(role.name)),
+                ("rls", security.rls_body(role), found.body if found else None, found.id if found else None)):
+            uuid = security_uuid(security.namespace, kind, role.logical)
+            fields = diff(wanted, actual) if actual is not None else []
+            if actual is None:
+                changes.append(Change("create", kind, role.logical, role.name, uuid))
+            elif fields:
+                changes.append(Change("update", kind, role.logical, role.name, uuid, tuple(fields), pk))
+            else:
+                unchanged += 1
+    if with_orphans:
+        changes += security_orphans(security, live, recorded_roles, recorded_rls)
+    return changes, unchanged, live
+
+
+def security_orphans(security: Security, live: LiveSecurity, recorded_roles: dict[str, str],
+                     recorded_rls: dict[str, str]) -> list[Change]:
+    """Filters marked for this namespace and roles recorded at an earlier apply that the code dropped
+    (`recorded_*`: Superset name -> logical name)."""
+    wanted = {role.name for role in security.roles}
+    found = [Change("delete", "rls", logical, name, security_uuid(security.namespace, "rls", logical), id=f.id)
+             for name, f in sorted(live.filters.items()) if f.owner == security.namespace and name not in wanted
+             for logical in [recorded_rls.get(name, name)]]
+    found += [Change("delete", "role", logical, name, security_uuid(security.namespace, "role", logical),
+                     id=live.role_ids[name])
+              for name, logical in sorted(recorded_roles.items()) if name not in wanted and name in live.role_ids]
+    return found
+
+
+def _check_owner(security: Security, live: LiveSecurity, name: str) -> None:
+    """Another namespace's filter (and so its role) under the same name: taking it over would cut its users off."""
+    found = live.filters.get(name)
+    if found and found.owner not in (None, security.namespace):
+        raise AssetError(security.path, None, f"role and RLS filter '{name}' belong to namespace '{found.owner}' "
+                                              "in this Superset; fix: give this environment its own `namespace` in "
+                                              "environments/<env>.yaml (its role names are then prefixed with it)")
 
 
 def _short(value: Any) -> str:

@@ -2,8 +2,9 @@
 answers every mistake with a bare `500 Import failed for an unknown reason`.
 
 Checks: the import schema's required fields, references inside the bundle (dashboard -> chart -> dataset ->
-database), and datasets against the dbt manifest (the mart exists; the columns the dataset lists, the
-charts use and the metric expressions read exist in it). Each problem names the file (and line if known).
+database), datasets against the dbt manifest (the mart exists; the columns the dataset lists, the charts
+use and the metric expressions read exist in it), and row-level security: every dataset's mart has the
+company column, or the dataset is exempted with a reason. Each problem names the file (and line if known).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pathlib import Path
 from dagster_project import paths
 from dagster_project.superset.bundle import Bundle, BundleObject
 from dagster_project.superset.querycontext import VIZ_TYPES
+from dagster_project.superset.security import SECURITY_FILE, Security
 
 REQUIRED = {
     "database": ("database_name", "sqlalchemy_uri", "uuid", "version", "extra"),  # 6.1's importer reads `extra`
@@ -75,6 +77,8 @@ def validate(bundle: Bundle, marts: dict[str, set[str]]) -> list[Problem]:
         problems += _chart(chart, datasets, marts)
     for dashboard in bundle.of("dashboard"):
         problems += _dashboard(dashboard, charts, datasets)
+    if bundle.security:
+        problems += _security(bundle.security, datasets, marts)
     return problems
 
 
@@ -166,6 +170,27 @@ def _dashboard(dashboard: BundleObject, charts: dict[str, BundleObject],
                 problems.append(Problem(source, _line(source, native["name"]), f"dashboard '{title}' filter "
                                         f"'{native['name']}' uses column '{column}' which dataset "
                                         f"'{dataset.name}' lacks"))
+    return problems
+
+
+def _security(security: Security, datasets: dict[str, BundleObject], marts: dict[str, set[str]]) -> list[Problem]:
+    """Row-level security filters on the company column: a dataset without it would leak every company's rows
+    to every company role, so it is an error unless exempted on purpose."""
+    problems = []
+    for name, dataset in sorted(datasets.items()):
+        mart = _mart(dataset)
+        if name not in security.exempt and mart in marts and security.column not in marts[mart]:
+            problems.append(Problem(dataset.source, _line(dataset.source, "table:"), (
+                f"dataset '{name}' reads {mart}, which has no column '{security.column}': row-level security "
+                f"cannot keep companies apart there; fix: add {security.column} to the mart, or exempt the "
+                f"dataset with a reason under `exempt:` in {SECURITY_FILE}")))
+    for name, reason in sorted(security.exempt.items()):
+        if name not in datasets:
+            problems.append(Problem(security.path, _line(security.path, name), f"exempt names dataset '{name}', "
+                                    "which has no template in datasets/"))
+        elif not reason:
+            problems.append(Problem(security.path, _line(security.path, name), f"exempt dataset '{name}' needs a "
+                                    "reason (why every company may read all of its rows)"))
     return problems
 
 

@@ -33,7 +33,7 @@ GRAPH = defs.resolve_asset_graph()
 LINES = AssetKey(["odoo", "account_move_line"])
 MARTS = {"dim_company", "dim_partner", "dim_account", "dim_journal", "dim_currency", "fct_journal_items",
          "fct_invoices", "ar_aging", "ap_aging", "revenue_monthly", "trial_balance", "expenses_monthly",
-         "cash_position"}
+         "cash_position", "ocr_bill_matching"}
 MANIFEST = json.loads(manifest_path().read_text())
 DBT_KEYS = {AssetKey([n["schema"], n["name"]]) for n in MANIFEST["nodes"].values() if n["resource_type"] == "model"}
 

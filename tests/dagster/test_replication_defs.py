@@ -34,6 +34,6 @@ def test_three_checks_per_table_and_the_sensor() -> None:
     assert check_keys == {(name, check) for name in EXPECTED_TABLES
                           for check in ("replication_lag", "schema_matches_source", "row_count_parity")}
     sensor = defs.resolve_sensor_def("odoo_replication_sensor")
-    assert sensor.default_status.value == "RUNNING" and sensor.minimum_interval_seconds == 15
+    assert sensor.default_status.value == "RUNNING" and sensor.minimum_interval_seconds == 5
     assert set(sensor.required_resource_keys) == {"warehouse", "odoo_replication"}
     assert defs.resources["odoo_replication"].dsn.env_var_name == "ODOO_REPLICATION_URL_LOCAL"

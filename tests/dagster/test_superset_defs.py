@@ -44,7 +44,7 @@ def test_lineage_runs_from_odoo_to_the_dashboard() -> None:
 def test_every_superset_asset_has_a_drift_check() -> None:
     keys = [k for k in GRAPH.get_all_asset_keys() if k.path[0] == "superset"]
     checks = {(c.asset_key, c.name) for c in GRAPH.asset_check_keys}
-    assert len(keys) == 11 and all((k, "superset_drift") in checks for k in keys)
+    assert len(keys) == 14 and all((k, "superset_drift") in checks for k in keys)
 
 
 def test_schedules_drift_every_6_hours_and_refresh_after_the_nightly_marts() -> None:

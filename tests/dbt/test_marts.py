@@ -25,7 +25,8 @@ from tests.dbt.helpers import MANILA_TODAY, MARTS, DbtResult, Warehouse, assert_
 
 pytestmark = pytest.mark.stack
 SINGULAR = ("assert_trial_balance_sums_to_zero", "assert_ar_aging_matches_open_receivables",
-            "assert_ap_aging_matches_open_payables", "assert_invoice_totals_equal_line_sums")
+            "assert_ap_aging_matches_open_payables", "assert_invoice_totals_equal_line_sums",
+            "assert_ocr_bill_matching_has_one_row_per_invoice", "assert_ocr_statuses_agree_with_their_evidence")
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +42,7 @@ def build(warehouse: Warehouse) -> DbtResult:
 def test_dbt_build_passes_every_model_and_test(build: DbtResult) -> None:
     assert_succeeded(build)
     kinds = Counter(r["unique_id"].split(".")[0] for r in build.results)
-    assert kinds["model"] == 24
+    assert kinds["model"] == 26
     assert kinds["test"] >= 230
     names = build.by_name()
     assert all(names[test]["status"] == "pass" for test in SINGULAR)
@@ -100,12 +101,14 @@ def test_every_column_is_documented_and_marts_enforce_contracts(warehouse: Wareh
     assert {n["name"] for n in models if n["schema"] == "warehouse"} == set(MARTS)
 
 
-def test_ocr_sources_are_declared_but_nothing_reads_them_yet(warehouse: Warehouse, build: DbtResult) -> None:
+def test_ocr_staging_reads_the_ocr_sources_and_builds_without_them(warehouse: Warehouse, build: DbtResult) -> None:
     manifest = json.loads((warehouse.target / "manifest.json").read_text())
     ocr = {k: v for k, v in manifest["sources"].items() if v["source_name"] == "ocr"}
     assert {v["name"] for v in ocr.values()} == {"invoices", "invoice_lines"}
-    assert not any(set(ocr) & set(n["depends_on"]["nodes"]) for n in manifest["nodes"].values())
+    readers = {n["name"] for n in manifest["nodes"].values() if set(ocr) & set(n["depends_on"]["nodes"])}
+    assert readers == {"stg_ocr__invoices"}
     assert warehouse.rows("SELECT count(*) FROM pg_namespace WHERE nspname = 'ocr'") == [(0,)]
+    assert warehouse.rows("SELECT count(*) FROM warehouse.ocr_bill_matching") == [(0,)]
 
 
 def test_business_tests_fail_on_a_broken_mart(warehouse: Warehouse, build: DbtResult) -> None:
@@ -133,6 +136,8 @@ def test_business_tests_fail_on_a_broken_mart(warehouse: Warehouse, build: DbtRe
         "assert_ar_aging_matches_open_receivables": ("fail", 1),
         "assert_ap_aging_matches_open_payables": ("pass", 0),
         "assert_invoice_totals_equal_line_sums": ("fail", 1),
+        "assert_ocr_bill_matching_has_one_row_per_invoice": ("pass", 0),
+        "assert_ocr_statuses_agree_with_their_evidence": ("pass", 0),
     }
     assert result.returncode == 1
 

@@ -85,9 +85,11 @@ def marts_dsn(stack: LocalStack, make_database: Callable[[str], str], tmp_path_f
     """Odoo tables seeded straight into a warehouse database's public schema, then `dbt run` (as tests/dbt
     does), and the read-only role granted on the marts. Returns the warehouse owner's DSN."""
     from tests.dbt.helpers import seeded_warehouse
+    from tests.dbt.ocr_invoices import plant_ocr_invoices
 
     warehouse = seeded_warehouse(make_database, MARTS_DATABASE, tmp_path_factory.mktemp("superset-dbt"),
                                  dt.date.today())
+    plant_ocr_invoices(warehouse.dsn)  # the OCR dashboard's charts need rows too
     result = warehouse.dbt("run")
     assert result.returncode == 0, result.output[-3000:]
     admin = stack.dsn("postgres", MARTS_DATABASE)

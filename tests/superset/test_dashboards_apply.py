@@ -40,7 +40,9 @@ def test_compile_is_deterministic_and_holds_no_secret(plane: Plane) -> None:
 
 def test_apply_then_plan_shows_no_changes(plane: Plane, applied) -> None:
     assert not applied.warnings
-    assert applied.plan.count("create") == len(plane.bundle().objects)
+    bundle = plane.bundle()
+    assert bundle.security is not None
+    assert applied.plan.count("create") == len(bundle.objects) + 2 * len(bundle.security.roles), "+ roles and RLS"
     after = plan(environment("local"), plane.bundle())
     assert after.changes == [], after.text()
     assert after.exported == 0  # the cheap pre-check answered everything

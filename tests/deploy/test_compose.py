@@ -1,0 +1,183 @@
+"""docker-compose.yml, checked without Docker: the Compose specification, images, health checks and the order
+services start in, what runs get, the Postgres server settings, and the ports against the instance matrix."""
+
+from __future__ import annotations
+
+import json
+import re
+import tomllib
+from importlib import resources
+from typing import Any
+
+import pytest
+import yaml
+
+from dagster_project.config.matrix import Environment
+from dagster_project.deploy import instance
+from dagster_project.stack.postgres import SERVER_SETTINGS
+from dagster_project.superset.templates import load_sources
+from dagster_project.superset.venv import SUPERSET_VERSION
+from tests.deploy.compose import CADDYFILE, ROOT, caddy_routes, environment, raw_compose
+
+LONG_RUNNING = {"postgres", "odoo", "superset", "dagster-code", "dagster-webserver", "dagster-daemon", "caddy"}
+ONE_SHOT = {"odoo-init", "superset-init", "dagster-prepare"}
+PROJECT_IMAGE_SERVICES = {"dagster-prepare", "dagster-code", "dagster-webserver", "dagster-daemon", "hybrid"}
+
+
+def test_the_file_is_valid_against_the_compose_specification() -> None:
+    pytest.importorskip("check_jsonschema", reason="the test extra installs check-jsonschema (compose schema)")
+    import jsonschema
+
+    schema_file = resources.files("check_jsonschema") / "builtin_schemas" / "vendor" / "compose-spec.json"
+    validator = jsonschema.Draft202012Validator(json.loads(schema_file.read_text()))
+    errors = [f"{'/'.join(map(str, e.absolute_path))}: {e.message[:200]}" for e in validator.iter_errors(raw_compose())]
+    assert errors == []
+
+
+def test_services_run_real_pinned_images_or_the_project_build(compose: dict[str, Any]) -> None:
+    services = compose["services"]
+    assert set(services) == LONG_RUNNING | ONE_SHOT | {"hybrid"}
+    assert services["postgres"]["image"] == "postgres:17"
+    assert services["odoo"]["image"] == services["odoo-init"]["image"] == "odoo:19"
+    assert services["caddy"]["image"] == "caddy:2"
+    for name in PROJECT_IMAGE_SERVICES:
+        assert services[name]["build"] == {"context": ".", "dockerfile": "Dockerfile"}, name
+        assert services[name]["image"] == "hybrid-platform:local", name
+    superset_dockerfile = (ROOT / "docker" / "superset" / "Dockerfile").read_text()
+    assert re.search(rf"^FROM apache/superset:{re.escape(SUPERSET_VERSION)}$", superset_dockerfile, re.M)
+    for name in ("superset", "superset-init"):
+        assert services[name]["build"] == "./docker/superset" and services[name]["image"].endswith(SUPERSET_VERSION)
+
+
+def test_long_running_services_are_health_checked_and_dependents_wait_for_them(compose: dict[str, Any]) -> None:
+    services = compose["services"]
+    for name in LONG_RUNNING:
+        assert services[name]["restart"] == "unless-stopped", name
+        assert services[name]["healthcheck"]["test"], name
+    for name in ONE_SHOT:
+        assert services[name]["restart"] == "no" and "healthcheck" not in services[name], name
+    for name, service in services.items():
+        for dependency, rule in (service.get("depends_on") or {}).items():
+            wanted = "service_completed_successfully" if dependency in ONE_SHOT else "service_healthy"
+            assert rule["condition"] == wanted, f"{name} -> {dependency}"
+    assert "/web/login" in " ".join(services["odoo"]["healthcheck"]["test"])
+    assert "/health" in " ".join(services["superset"]["healthcheck"]["test"])
+    # Odoo starts only on an installed database, the UIs only once the instance storage is ready.
+    assert services["odoo"]["depends_on"] == {"odoo-init": {"condition": "service_completed_successfully"}}
+    prepared = {"dagster-prepare": {"condition": "service_completed_successfully"}}
+    assert services["dagster-code"]["depends_on"] == prepared
+    for name in ("dagster-webserver", "dagster-daemon"):
+        assert services[name]["depends_on"] == {**prepared, "dagster-code": {"condition": "service_healthy"}}
+    assert services["dagster-prepare"]["command"] == ["python", "-m", "dagster_project.deploy.prepare"]
+
+
+def test_postgres_runs_the_local_stack_server_settings_with_tls(compose: dict[str, Any]) -> None:
+    command = compose["services"]["postgres"]["command"]
+    assert command[0] == "postgres" and command[1::2] == ["-c"] * (len(command) // 2)
+    settings = dict(arg.split("=", 1) for arg in command[2::2])
+    assert {key: value.strip("'") for key, value in SERVER_SETTINGS.items()}.items() <= settings.items()
+    assert settings["wal_level"] == "logical"
+    assert settings["ssl"] == "on"
+    tls_volume = next(v for v in compose["services"]["postgres"]["volumes"] if v.startswith("postgres-tls:"))
+    assert settings["ssl_key_file"].startswith(tls_volume.split(":")[1] + "/")
+
+
+def test_only_the_proxy_and_a_loopback_postgres_port_are_published(compose: dict[str, Any],
+                                                                    env_values: dict[str, str]) -> None:
+    published = {name: s["ports"] for name, s in compose["services"].items() if s.get("ports")}
+    assert published == {
+        "caddy": ["80:80", "443:443", "443:443/udp"],
+        "postgres": [f"127.0.0.1:{env_values['POSTGRES_PUBLISHED_PORT']}:5432"],
+    }
+
+
+def test_the_proxy_serves_the_matrix_urls_from_the_services_ports(compose: dict[str, Any], served: Environment,
+                                                                  env_values: dict[str, str]) -> None:
+    routes = caddy_routes(CADDYFILE.read_text())
+    services = compose["services"]
+    odoo_port = re.search(r"localhost:(\d+)/web/login", " ".join(services["odoo"]["healthcheck"]["test"])).group(1)
+    superset_port = re.search(r"localhost:(\d+)/health", " ".join(services["superset"]["healthcheck"]["test"])).group(1)
+    webserver = services["dagster-webserver"]["command"]
+    assert routes == {
+        "{$ODOO_HOSTNAME}": ["odoo:8072", f"odoo:{odoo_port}"],
+        "{$SUPERSET_HOSTNAME}": [f"superset:{superset_port}"],
+        "{$DAGSTER_HOSTNAME}": [f"dagster-webserver:{webserver[webserver.index('-p') + 1]}"],
+    }
+    # Each hostname the proxy serves is the host of the matrix URL (https, port 443 as published above).
+    for service, variable in (("odoo", "ODOO_HOSTNAME"), ("superset", "SUPERSET_HOSTNAME")):
+        url = served.services[service].url
+        assert url == f"https://{env_values[variable]}", f"matrix {served.name}.{service}.url vs {variable}"
+    aliases = services["caddy"]["networks"]["default"]["aliases"]
+    assert aliases == [env_values[v] for v in ("ODOO_HOSTNAME", "SUPERSET_HOSTNAME", "DAGSTER_HOSTNAME")]
+
+
+def test_the_deployment_serves_the_matrix_environment_and_its_odoo_database(compose: dict[str, Any],
+                                                                            served: Environment) -> None:
+    services = compose["services"]
+    for name in ("dagster-code", "dagster-daemon", "hybrid"):
+        assert environment(services[name])["HYBRID_ENV"] == served.name
+    assert f"--database={served.odoo.database}" in services["odoo"]["command"]
+    assert f"--database={served.odoo.database}" in services["odoo-init"]["command"]
+    assert f"--db-filter=^{served.odoo.database}$" in services["odoo"]["command"]
+    assert environment(services["odoo"])["PGUSER"] == served.odoo.role
+
+
+def test_runs_get_every_variable_the_code_location_reads(compose: dict[str, Any], served: Environment) -> None:
+    services = compose["services"]
+    code_env = environment(services["dagster-code"])
+    context = json.loads(code_env["DAGSTER_CONTAINER_CONTEXT"])
+    matrix_names = {names[0] for svc in served.services.values() for names in svc.variables.values()}
+    warehouse_uri = load_sources(served.name).values["database"]["uri_env"]
+    assert set(context["docker"]["env_vars"]) == matrix_names | {warehouse_uri}
+    # The daemon launches runs: every name forwarded to a run must be set in its environment.
+    daemon_env = environment(services["dagster-daemon"])
+    forwarded = [*instance.RUN_ENV_VARS, *context["docker"]["env_vars"]]
+    assert [name for name in forwarded if name not in daemon_env] == []
+    # ... and the code server (sensors, definitions) sees the same environment.
+    assert {k: v for k, v in code_env.items() if not k.startswith("DAGSTER_CONTAINER_")} == daemon_env
+    assert code_env["DAGSTER_CONTAINER_IMAGE"] == services["dagster-code"]["image"]
+
+
+def test_run_containers_find_the_network_and_volumes_by_name(compose: dict[str, Any]) -> None:
+    assert compose["networks"]["default"]["name"] == instance.DOCKER_NETWORK
+    names = {key: body["name"] for key, body in compose["volumes"].items() if body and "name" in body}
+    mounts = {}
+    for volume in instance.RUN_VOLUMES:
+        name, target = volume.split(":")
+        key = next(k for k, v in names.items() if v == name)
+        mounts[key] = target
+    code_mounts = dict(v.split(":")[:2] for v in compose["services"]["dagster-code"]["volumes"])
+    assert code_mounts == mounts  # the sensor and the runs see the same dbt state, OCR files and logs
+    for name in ("dagster-webserver", "dagster-daemon"):
+        mounted = dict(v.split(":")[:2] for v in compose["services"][name]["volumes"])
+        assert mounted["dagster-storage"] == instance.STORAGE_DIR
+        assert mounted["/var/run/docker.sock"] == "/var/run/docker.sock"
+    declared = set(compose["volumes"])
+    used = {v.split(":")[0] for s in compose["services"].values() for v in s.get("volumes", [])
+            if not v.startswith(("/", "."))}
+    assert used == declared
+
+
+def test_the_dagster_services_load_the_code_location_pyproject_names(compose: dict[str, Any]) -> None:
+    dagster = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["dagster"]
+    workspace = yaml.safe_load((ROOT / "docker" / "dagster" / "workspace.yaml").read_text())
+    grpc = workspace["load_from"][0]["grpc_server"]
+    assert grpc == {"host": "dagster-code", "port": 4000, "location_name": dagster["code_location_name"]}
+    health = compose["services"]["dagster-code"]["healthcheck"]["test"]
+    assert health[-2:] == ["--port", str(grpc["port"])]
+    for name in ("dagster-webserver", "dagster-daemon"):
+        command = compose["services"][name]["command"]
+        assert command[command.index("-w") + 1] == "/opt/dagster/workspace.yaml"
+
+
+def test_no_secret_is_written_in_the_compose_file() -> None:
+    text = (ROOT / "docker-compose.yml").read_text()
+    credential = re.compile(r"(PASSWORD|PASS|SECRET|KEY|TOKEN|HASH|_URL|_URI)$")
+    required = re.compile(r"(PASSWORD|PASS|SECRET|KEY|HASH)$")
+    for service, body in raw_compose()["services"].items():
+        for name, value in environment(body).items():
+            if credential.search(name):  # the value is one variable from .env, nothing written here
+                assert re.fullmatch(r"\$\{[A-Z0-9_]+(:[?-][^}]*)?\}", value), f"{service}.{name} = {value!r}"
+            if required.search(name):  # and a secret is required: Compose stops when it is empty
+                assert re.fullmatch(r"\$\{[A-Z0-9_]+:\?[^}]+\}", value), f"{service}.{name} = {value!r}"
+    assert not re.search(r"://[^:/\s]+:[^@$\s]+@", text), "a connection string with a literal password"

@@ -23,6 +23,7 @@ from dagster_project.superset.templates import AssetError, AssetSources, jinja_e
 SECURITY_FILE = Path("security") / "roles.yaml"
 FILTER_TYPE = "Regular"  # applies to the roles it names; Admin (no company role) keeps seeing everything
 _DATASET_PERM = re.compile(r"\(id:(\d+)\)$")  # Superset's dataset permission: [database].[table](id:N)
+_IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]*")
 
 
 @dataclass(frozen=True)
@@ -30,7 +31,6 @@ class CompanyRole:
     logical: str  # the name in roles.yaml
     name: str  # the name in Superset: `<namespace>_<logical>` when the values set a namespace (shared Superset)
     companies: tuple[int, ...]
-    labels: tuple[str, ...]  # the company codes, for people
 
 
 @dataclass(frozen=True)
@@ -101,6 +101,8 @@ def load_security(sources: AssetSources, datasets: Iterable[str]) -> Security | 
         raise AssetError(path, 1, "security/roles.yaml must render to a YAML mapping")
     companies = _companies(sources)
     column = str(spec.get("column") or "company_id")
+    if not _IDENTIFIER.fullmatch(column):  # it becomes SQL in every filter's clause
+        raise AssetError(path, _line(path, "column:"), f"column must be a plain column name; got {column!r}")
     roles = tuple(_role(path, entry, companies, sources) for entry in spec.get("roles") or [])
     _unique(path, [role.logical for role in roles])
     exempt = spec.get("exempt") or {}
@@ -137,7 +139,7 @@ def _role(path: Path, entry: Any, companies: dict[str, int], sources: AssetSourc
                          f"{', '.join(unknown)}; known in environments/{sources.env}.yaml: "
                          f"{', '.join(companies) or 'none (add companies: [{code, id, name}])'}")
     name = f"{sources.namespace}_{logical}" if sources.values.get("namespace") else logical
-    return CompanyRole(logical, name, tuple(sorted({companies[code] for code in codes})), tuple(codes))
+    return CompanyRole(logical, name, tuple(sorted({companies[code] for code in codes})))
 
 
 def _permissions(path: Path, entries: Any) -> tuple[tuple[str, str], ...]:

@@ -27,8 +27,9 @@ from typing import Any
 
 import psycopg
 
-from bench.scratch_env import dbt_build, environment
+from bench.dbt_build import dbt_build
 from dagster_project import paths
+from dagster_project.config.environ import environ_overrides
 from dagster_project.odoo import ledger
 from dagster_project.odoo.seed import seed_database
 from dagster_project.odoo.simulate import Session, insert_moves, open_session
@@ -291,7 +292,7 @@ def run(make_state_dir: Callable[[str], Path], free_port: Callable[[], int], sca
     variables = {**stack.env_values(), "HYBRID_ENV_FILE": str(stack.env_file), "HYBRID_ENV": "local",
                  "DBT_TARGET_PATH": str(state / "dbt-target")}
     try:
-        with environment(variables):
+        with environ_overrides(variables):
             stack.up(with_dagster=False, with_superset=True, progress=quiet)
             provision(scale, progress)
             progress("starting the Dagster webserver and daemon")

@@ -28,8 +28,9 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-from bench.scratch_env import dbt_build, environment
+from bench.dbt_build import dbt_build
 from dagster_project import paths
+from dagster_project.config.environ import environ_overrides
 from dagster_project.ocr import inbox, load
 from dagster_project.ocr.pipeline import process
 from dagster_project.ocr.settings import OcrSettings, load_settings
@@ -161,7 +162,7 @@ def tick_time(instance: Any, pending: int, progress: Progress) -> dict[str, Any]
 
     sensor = build_ocr_sensor()
     with tempfile.TemporaryDirectory(prefix="bench-ocr-tick-") as root, \
-            environment({"OCR_INBOX_DIR": f"{root}/inbox", "OCR_SETTLE_SECONDS": "0"}):
+            environ_overrides({"OCR_INBOX_DIR": f"{root}/inbox", "OCR_SETTLE_SECONDS": "0"}):
         settings = settings_in(Path(root))
         for i in range(pending):
             (settings.inbox / f"pending-{i:05}.json").write_bytes(b'{"total": 1}')
@@ -186,11 +187,6 @@ def tick_time(instance: Any, pending: int, progress: Progress) -> dict[str, Any]
 
 
 # -- drop to dashboard with the daemon -----------------------------------------------------------------------
-
-def dagster_url(dsn: str) -> str:
-    """SQLAlchemy 2.1 maps postgresql:// to psycopg 3, where dagster-postgres's NOTIFY fails: name psycopg2."""
-    return dsn.replace("postgresql://", "postgresql+psycopg2://", 1)
-
 
 def write_instance(home: Path) -> None:
     home.mkdir(parents=True, exist_ok=True)
@@ -322,10 +318,10 @@ def latency(stack: Any, samples: int, progress: Progress) -> dict[str, Any]:
     home = state / "ocr_bench_dagster_home"
     write_instance(home)
     dagster_dsn = stack.dsn("dagster", "dagster")
-    variables = {"DAGSTER_HOME": str(home), "DAGSTER_PG_URL": dagster_url(dagster_dsn),
+    variables = {"DAGSTER_HOME": str(home), "DAGSTER_PG_URL": dagster_dsn,
                  "OCR_INBOX_DIR": str(ocr_root / "inbox"), "HYBRID_ENV": "local",
                  "DBT_TARGET_PATH": str(state / "dbt-target")}
-    with environment(variables):
+    with environ_overrides(variables):
         prepare_warehouse(stack, progress)
         settings = load_settings()
         settings.ensure_dirs()
@@ -377,14 +373,14 @@ def run(stack: Any, make_database: Callable[[str], str], *, documents: int = 200
     from dagster import DagsterInstance
 
     results: dict[str, Any] = {}
-    with environment(stack.env_values() | {"HYBRID_ENV_FILE": str(stack.env_file)}):
+    with environ_overrides(stack.env_values() | {"HYBRID_ENV_FILE": str(stack.env_file)}):
         progress("  documents per second")
         results["json_throughput"] = throughput(make_database(BENCH_DATABASE), documents, progress)
         progress(f"  {json.dumps(results['json_throughput'])}")
         progress("  sensor tick time")
         dagster_dsn = make_database(DAGSTER_DATABASE)
         with tempfile.TemporaryDirectory(prefix="bench-ocr-home-") as home, \
-                environment({"OCR_BENCH_DAGSTER_PG_URL": dagster_url(dagster_dsn)}):
+                environ_overrides({"OCR_BENCH_DAGSTER_PG_URL": dagster_dsn}):
             Path(home, "dagster.yaml").write_text(
                 "storage:\n  postgres:\n    postgres_url:\n      env: OCR_BENCH_DAGSTER_PG_URL\n"
                 "telemetry:\n  enabled: false\n")

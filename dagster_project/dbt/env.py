@@ -19,6 +19,7 @@ from psycopg import ProgrammingError
 from psycopg.conninfo import conninfo_to_dict
 
 from dagster_project import paths
+from dagster_project.config.environ import environ_overrides
 from dagster_project.config.matrix import Environment, MatrixError, load_matrix
 
 DBT_PROJECT_DIR = paths.PROJECT_ROOT / "dbt"
@@ -59,16 +60,8 @@ def dbt_env(env: Environment, environ: Mapping[str, str] | None = None) -> dict[
 def dbt_environment(env: Environment) -> Iterator[dict[str, str]]:
     """Set the DBT_* variables in this process for the duration (dagster-dbt passes os.environ to dbt)."""
     values = dbt_env(env)
-    saved = {name: os.environ.get(name) for name in values}
-    os.environ.update(values)
-    try:
+    with environ_overrides(values):
         yield values
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
 
 
 def main(argv: list[str] | None = None) -> int:

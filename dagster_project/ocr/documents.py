@@ -9,7 +9,9 @@ from pathlib import Path
 
 from dagster_project.ocr.errors import UnreadableDocument
 
-SUPPORTED_SUFFIXES: frozenset[str] = frozenset({".pdf", ".png", ".jpg", ".jpeg", ".tif", ".tiff"})
+# Ordered: the inbox looks for a JSON's document partner in this order.
+DOCUMENT_SUFFIXES: tuple[str, ...] = (".pdf", ".png", ".jpg", ".jpeg", ".tif", ".tiff")
+SUPPORTED_SUFFIXES: frozenset[str] = frozenset(DOCUMENT_SUFFIXES)
 
 # (media type, the bytes a file of that type starts with)
 SIGNATURES: tuple[tuple[str, tuple[bytes, ...]], ...] = (

@@ -22,7 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from stat import S_ISREG
 
-DOCUMENT_SUFFIXES = (".pdf", ".png", ".jpg", ".jpeg", ".tif", ".tiff")
+from dagster_project.ocr.documents import DOCUMENT_SUFFIXES
+
 JSON_SUFFIX = ".json"
 IN_PROGRESS_SUFFIXES = (".part", ".tmp", ".partial", ".crdownload", ".download")
 MEDIA_TYPES = {".json": "application/json", ".pdf": "application/pdf", ".png": "image/png", ".jpg": "image/jpeg",

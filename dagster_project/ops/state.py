@@ -47,6 +47,9 @@ CREATE TABLE IF NOT EXISTS {table} (
     sent_at timestamptz,
     PRIMARY KEY (env, move_id)
 )"""
+_INVOICE_ALERTS_INDEXES = (
+    "CREATE INDEX IF NOT EXISTS invoice_alerts_pending ON {table} (env, move_id) WHERE status = 'pending'",
+)
 
 
 def ensure_schema(conn: psycopg.Connection) -> None:
@@ -58,21 +61,18 @@ def _exists(conn: psycopg.Connection, table: str) -> bool:
     return conn.execute("SELECT to_regclass(%s) IS NOT NULL", (f"{SCHEMA}.{table}",)).fetchone()[0]
 
 
-def ensure_health_log(conn: psycopg.Connection) -> None:
-    if _exists(conn, HEALTH_LOG):
+def _ensure_table(conn: psycopg.Connection, name: str, ddl: str, indexes: tuple[str, ...]) -> None:
+    if _exists(conn, name):
         return
     ensure_schema(conn)
-    table = sql.Identifier(SCHEMA, HEALTH_LOG)
-    conn.execute(sql.SQL(_HEALTH_LOG_DDL).format(table=table))
-    for statement in _HEALTH_LOG_INDEXES:
+    table = sql.Identifier(SCHEMA, name)
+    for statement in (ddl, *indexes):
         conn.execute(sql.SQL(statement).format(table=table))
 
 
+def ensure_health_log(conn: psycopg.Connection) -> None:
+    _ensure_table(conn, HEALTH_LOG, _HEALTH_LOG_DDL, _HEALTH_LOG_INDEXES)
+
+
 def ensure_invoice_alerts(conn: psycopg.Connection) -> None:
-    if _exists(conn, INVOICE_ALERTS):
-        return
-    ensure_schema(conn)
-    table = sql.Identifier(SCHEMA, INVOICE_ALERTS)
-    conn.execute(sql.SQL(_INVOICE_ALERTS_DDL).format(table=table))
-    conn.execute(sql.SQL("CREATE INDEX IF NOT EXISTS invoice_alerts_pending ON {} (env, move_id) "
-                         "WHERE status = 'pending'").format(table))
+    _ensure_table(conn, INVOICE_ALERTS, _INVOICE_ALERTS_DDL, _INVOICE_ALERTS_INDEXES)

@@ -83,9 +83,7 @@ def dagster_dsn(make_database) -> str:
 
 @pytest.fixture
 def instance(dagster_dsn: str, tmp_path, monkeypatch: pytest.MonkeyPatch):
-    # dagster-postgres needs the psycopg2 driver: SQLAlchemy 2.1 maps a bare postgresql:// to psycopg 3, with
-    # which dagster-postgres' `NOTIFY run_events, :id` fails on every stored event.
-    monkeypatch.setenv("OPS_TEST_DAGSTER_PG_URL", dagster_dsn.replace("postgresql://", "postgresql+psycopg2://", 1))
+    monkeypatch.setenv("OPS_TEST_DAGSTER_PG_URL", dagster_dsn)
     (tmp_path / "dagster.yaml").write_text("storage:\n  postgres:\n    postgres_url:\n"
                                            "      env: OPS_TEST_DAGSTER_PG_URL\n")
     with DagsterInstance.from_config(str(tmp_path)) as real_instance:

@@ -1,31 +1,14 @@
-"""What the daemon-driven benchmarks share: a scratch stack's variables in this process, and `dbt build`
-run the way `make up` runs it."""
+"""What the daemon-driven benchmarks share: `dbt build` run the way `make up` runs it (their variables go
+through `dagster_project.config.environ.environ_overrides`)."""
 
 from __future__ import annotations
 
 import os
 import subprocess
 import sys
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
 from pathlib import Path
 
 from dagster_project import paths
-
-
-@contextmanager
-def environment(values: Mapping[str, str]) -> Iterator[None]:
-    """The scratch stack's variables in this process (and so in the daemon and its runs), restored after."""
-    saved = {key: os.environ.get(key) for key in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
 
 
 def dbt_build() -> None:

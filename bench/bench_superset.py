@@ -2,7 +2,8 @@
 next to a naive plan measured in the same run (one lookup and one export per object, then the same diff).
 
 The generated objects reuse the real dataset templates and cycle through the real chart templates, in a
-namespace of their own (`bench`), and are deleted at the end. Goal: plan at least 5x faster than naive.
+namespace of their own (`bench`), and are deleted at the end, with the company roles and row-level security
+filters apply creates for that namespace. Goal: plan at least 5x faster than naive.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from dagster_project.superset.client import SupersetClient
 from dagster_project.superset.drift import drift_plan
 from dagster_project.superset.normalize import diff, normalize, read_export
 from dagster_project.superset.plan import compute_plan
+from dagster_project.superset.security_live import RLS, ROLES, read_security
 from dagster_project.superset.state import last_apply
 from dagster_project.superset.templates import AssetSources, Source, load_sources
 
@@ -83,6 +85,14 @@ def naive_plan(bundle: Bundle, client: SupersetClient) -> int:
 
 
 def remove(bundle: Bundle, client: SupersetClient) -> None:
+    """Everything the run created: roles (before their filters, as prune does), filters, then the objects."""
+    if bundle.security:
+        live = read_security(client, {}, [])
+        for role in bundle.security.roles:
+            if role.name in live.role_ids:
+                client.delete(ROLES, live.role_ids[role.name], role.name)
+            if role.name in live.filters:
+                client.delete(RLS, live.filters[role.name].id, role.name)
     for kind in ("dashboard", "chart", "dataset", "database"):
         for obj in bundle.of(kind):
             row = client.find_by_uuid(kind, obj.uuid)

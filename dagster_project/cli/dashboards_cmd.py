@@ -157,8 +157,7 @@ def apply_cmd(env_name: str, assets: Path | None, prune: bool, approve: bool, ou
     click.echo(result.plan.text())
     for failure in result.warnings:
         click.echo(f"warning: {failure}", err=True)
-    click.echo(f"applied {len(result.live)} objects to {env.name} in {result.seconds:.1f}s"
-               + (f", pruned {len(result.pruned)}" if result.pruned else ""))
+    click.echo(result.summary())
 
 
 @click.command("drift-plan", epilog=DASHBOARD_EXIT_HELP)

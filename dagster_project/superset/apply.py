@@ -37,10 +37,19 @@ class ApplyResult:
     warnings: list[str] = field(default_factory=list)
     pruned: list[Change] = field(default_factory=list)
     seconds: float = 0.0
+    roles: int = 0
+    filtered_datasets: int = 0
+
+    def summary(self) -> str:
+        security = (f", {self.roles} company roles with row-level security on {self.filtered_datasets} datasets"
+                    if self.roles else "")
+        pruned = f", pruned {len(self.pruned)}" if self.pruned else ""
+        return f"applied {len(self.live)} objects{security} to {self.env} in {self.seconds:.1f}s{pruned}"
 
     def to_json(self) -> dict[str, Any]:
         return {"env": self.env, "bundle_hash": self.bundle_hash, "plan": self.plan.to_json(),
-                "objects": len(self.live), "warnings": self.warnings,
+                "objects": len(self.live), "roles": self.roles, "filtered_datasets": self.filtered_datasets,
+                "warnings": self.warnings,
                 "pruned": [c.to_json() for c in self.pruned], "seconds": round(self.seconds, 2)}
 
 
@@ -75,7 +84,9 @@ def apply_bundle(bundle: Bundle, client: SupersetClient, state_dsn: str, *, prun
     for change in pruned:
         objects.pop(change.uuid, None)
     record_apply(state_dsn, bundle.env, bundle.digest(), objects, security)
-    return ApplyResult(bundle.env, bundle.digest(), plan, ours, failures, pruned, time.monotonic() - started)
+    return ApplyResult(bundle.env, bundle.digest(), plan, ours, failures, pruned, time.monotonic() - started,
+                       roles=len(bundle.security.roles) if bundle.security else 0,
+                       filtered_datasets=len(bundle.security.filtered) if bundle.security else 0)
 
 
 def _applied_rows(bundle: Bundle, live: dict[str, LiveRow]) -> dict[str, LiveRow]:

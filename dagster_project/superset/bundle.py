@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from dagster_project import paths
-from dagster_project.superset.querycontext import ChartQuery, chart_params, query_context
+from dagster_project.superset.querycontext import ChartFilter, ChartQuery, chart_params, query_context
 from dagster_project.superset.templates import AssetError, AssetSources, Source
 
 if TYPE_CHECKING:
@@ -221,17 +221,26 @@ def _dataset(env: str, values: dict[str, Any], src: Source, database: BundleObje
     return BundleObject("dataset", src.name, body["table_name"], body["uuid"], body, src.path)
 
 
-def chart_query(spec: dict[str, Any], dataset: BundleObject | None) -> ChartQuery:
+def chart_query(spec: dict[str, Any], dataset: BundleObject | None, path: Path) -> ChartQuery:
     time_column = dataset.body.get("main_dttm_col") if dataset else None
     return ChartQuery(viz_type=spec.get("viz_type", ""), metrics=tuple(spec.get("metrics") or ()),
                       x_axis=spec.get("x_axis"), groupby=tuple(spec.get("groupby") or ()), time_column=time_column,
-                      row_limit=int(spec.get("row_limit", 10000)), options=dict(spec.get("options") or {}))
+                      row_limit=int(spec.get("row_limit", 10000)), filters=_chart_filters(spec, path),
+                      options=dict(spec.get("options") or {}))
+
+
+def _chart_filters(spec: dict[str, Any], path: Path) -> tuple[ChartFilter, ...]:
+    entries = spec.get("filters") or []
+    if not isinstance(entries, list) or not all(isinstance(e, dict) and e.get("column") for e in entries):
+        raise AssetError(path, None, "filters must be a list of {column: ..., op: ..., value: ...}; "
+                         "e.g. {column: match_status, op: IN, value: [amount_mismatch]}")
+    return tuple(ChartFilter(str(e["column"]), str(e.get("op", "==")).upper(), e.get("value")) for e in entries)
 
 
 def _chart(env: str, values: dict[str, Any], src: Source, datasets: dict[str, BundleObject]) -> BundleObject:
     spec = src.spec
     dataset = datasets.get(spec.get("dataset", ""))
-    query = chart_query(spec, dataset)
+    query = chart_query(spec, dataset, src.path)
     params = chart_params(query)
     body = {
         "slice_name": spec.get("title", src.name), "description": spec.get("description"),

@@ -17,6 +17,7 @@ import yaml
 
 from dagster_project.superset.client import SupersetClient, SupersetError
 from dagster_project.superset.normalize import read_export
+from dagster_project.superset.querycontext import OPERATORS
 from dagster_project.superset.templates import load_sources
 
 DEFAULT_METRICS = {"count"}  # added by Superset itself; compile ships it anyway
@@ -104,6 +105,21 @@ def _columns(values: list[Any], chart: str, adoption: Adoption) -> list[str]:
     return names
 
 
+def _filters(adhoc: list[dict[str, Any]], chart: str, adoption: Adoption) -> list[dict[str, Any]]:
+    """Simple WHERE filters become `filters:`; the time range is the dashboard's, custom SQL is reported."""
+    kept = []
+    for entry in adhoc:
+        if entry.get("operator") == "TEMPORAL_RANGE":
+            continue
+        if entry.get("expressionType") == "SIMPLE" and entry.get("clause") == "WHERE" \
+                and entry.get("operator") in OPERATORS:
+            kept.append({"column": entry["subject"], "op": entry["operator"], "value": entry.get("comparator")})
+        else:
+            adoption.warnings.append(f"chart '{chart}': filter {entry.get('sqlExpression') or entry.get('subject')!r}"
+                                     " left out (only simple WHERE filters are adopted; add it to `filters:`)")
+    return kept
+
+
 def _chart_spec(body: dict[str, Any], datasets: dict[str, str], extra: dict[str, dict[str, dict[str, Any]]],
                 adoption: Adoption) -> dict[str, Any]:
     params = body.get("params") or {}
@@ -118,6 +134,9 @@ def _chart_spec(body: dict[str, Any], datasets: dict[str, str], extra: dict[str,
         spec["groupby"] = groupby
     if params.get("row_limit"):
         spec["row_limit"] = int(params["row_limit"])
+    filters = _filters(params.get("adhoc_filters") or [], body["slice_name"], adoption)
+    if filters:
+        spec["filters"] = filters
     spec["cache_timeout"] = "[[ cache.chart ]]"
     return spec
 

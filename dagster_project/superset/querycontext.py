@@ -14,6 +14,34 @@ from typing import Any
 TIMESERIES = ("echarts_timeseries_bar", "echarts_timeseries_line", "echarts_area")
 VIZ_TYPES = (*TIMESERIES, "pie", "big_number_total", "table")
 NO_FILTER = "No filter"
+LIST_OPERATORS = ("IN", "NOT IN")
+OPERATORS = ("==", "!=", ">", "<", ">=", "<=", *LIST_OPERATORS)
+
+
+@dataclass(frozen=True)
+class ChartFilter:
+    """A fixed WHERE condition of a chart (`filters:` in its spec). It goes into both the form data (what the
+    dashboard runs) and the saved query context (what warm-ups and the chart data API run), so the two agree."""
+
+    column: str
+    op: str
+    value: Any
+
+    def problem(self) -> str | None:
+        """Why Superset would reject or misread this filter, or None."""
+        if self.op not in OPERATORS:
+            return f"filter on '{self.column}' has op '{self.op}'; supported: {', '.join(OPERATORS)}"
+        if (self.op in LIST_OPERATORS) != isinstance(self.value, list):
+            wanted = "a list of values" if self.op in LIST_OPERATORS else "a single value"
+            return f"filter on '{self.column}' ({self.op}) needs {wanted}; got {self.value!r}"
+        return None
+
+    def adhoc(self) -> dict[str, Any]:
+        return {"clause": "WHERE", "subject": self.column, "operator": self.op, "comparator": self.value,
+                "expressionType": "SIMPLE"}
+
+    def query(self) -> dict[str, Any]:
+        return {"col": self.column, "op": self.op, "val": self.value}
 
 
 @dataclass(frozen=True)
@@ -26,16 +54,19 @@ class ChartQuery:
     groupby: tuple[str, ...] = ()
     time_column: str | None = None
     row_limit: int = 10000
+    filters: tuple[ChartFilter, ...] = ()
     options: dict[str, Any] = field(default_factory=dict)
 
     def columns(self) -> tuple[str, ...]:
         """Every dataset column the chart reads (what validate checks against the mart)."""
-        return tuple(dict.fromkeys(c for c in (self.x_axis, *self.groupby, self.time_column) if c))
+        filtered = (f.column for f in self.filters)
+        return tuple(dict.fromkeys(c for c in (self.x_axis, *self.groupby, self.time_column, *filtered) if c))
 
 
 def chart_params(query: ChartQuery) -> dict[str, Any]:
     params: dict[str, Any] = {
-        "viz_type": query.viz_type, "adhoc_filters": _time_filter(query), "row_limit": query.row_limit,
+        "viz_type": query.viz_type, "adhoc_filters": [*_time_filter(query), *(f.adhoc() for f in query.filters)],
+        "row_limit": query.row_limit,
         "annotation_layers": [], "extra_form_data": {}, "dashboards": [],
     }
     if query.viz_type == "big_number_total":
@@ -65,8 +96,9 @@ def query_context(query: ChartQuery, params: dict[str, Any]) -> str:
 
 def _query(query: ChartQuery) -> dict[str, Any]:
     metrics = list(query.metrics)
+    time = [{"col": query.time_column, "op": "TEMPORAL_RANGE", "val": NO_FILTER}] if query.time_column else []
     base: dict[str, Any] = {
-        "filters": [{"col": query.time_column, "op": "TEMPORAL_RANGE", "val": NO_FILTER}] if query.time_column else [],
+        "filters": [*time, *(f.query() for f in query.filters)],
         "extras": {"having": "", "where": ""}, "applied_time_extras": {}, "annotation_layers": [],
         "series_limit": 0, "order_desc": True, "url_params": {}, "custom_params": {}, "custom_form_data": {},
         "metrics": metrics, "row_limit": query.row_limit,

@@ -132,6 +132,8 @@ def _chart(chart: BundleObject, datasets: dict[str, BundleObject], marts: dict[s
                                 f"'{query.viz_type}'; supported: {', '.join(VIZ_TYPES)}"))
     if not query.metrics:
         problems.append(Problem(source, None, f"chart '{title}' names no metrics"))
+    for problem in filter(None, (f.problem() for f in query.filters)):
+        problems.append(Problem(source, _line(source, "filters:"), f"chart '{title}': {problem}"))
     if query.viz_type in ("echarts_timeseries_bar", "echarts_timeseries_line", "echarts_area") and not query.x_axis:
         problems.append(Problem(source, None, f"chart '{title}' ({query.viz_type}) needs an x_axis column"))
     mart = _mart(dataset)

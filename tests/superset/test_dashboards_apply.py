@@ -6,6 +6,7 @@ import zipfile
 from collections.abc import Iterator
 from io import BytesIO
 
+import psycopg
 import pytest
 
 from dagster_project.superset.bundle import MASK
@@ -60,3 +61,17 @@ def test_every_chart_returns_rows_from_the_marts(plane: Plane, applied) -> None:
             body = client.chart_data(row.id)
             rows = body["result"][0]["data"]
             assert rows, f"chart '{row.title}' returned no rows"
+
+
+def test_a_filtered_chart_serves_only_its_rows_from_the_saved_query(plane: Plane, applied, marts_dsn: str) -> None:
+    """The chart data API (and every warm-up) replays the saved query: the exceptions chart lists exactly the
+    invoices that are not matched, as the dashboard does."""
+    chart = next(c for c in plane.bundle().of("chart") if c.name == "ocr_exceptions")
+    with plane.superset.client() as client:
+        rows = client.chart_data(applied.live[chart.uuid].id)["result"][0]["data"]
+    with psycopg.connect(marts_dsn) as conn:
+        statuses = dict(conn.execute("SELECT ocr_invoice_id, match_status FROM warehouse.ocr_bill_matching"))
+    wanted = {pk for pk, status in statuses.items() if status in ("amount_mismatch", "missing_in_odoo", "duplicate")}
+    assert wanted and set(statuses) - wanted, "the planted invoices hold both matched ones and exceptions"
+    assert sorted(row["ocr_invoice_id"] for row in rows) == sorted(wanted)
+    assert {row["match_status"] for row in rows} == {"amount_mismatch", "missing_in_odoo", "duplicate"}

@@ -38,7 +38,12 @@ def _hand_made_dashboard(plane: Plane) -> None:
         live = list_live(client)
         dataset = live[next(o.uuid for o in bundle.of("dataset") if o.name == "ar_aging")]
         params = {"viz_type": "pie", "metric": "open_items", "groupby": ["partner_name"], "row_limit": 10,
-                  "adhoc_filters": []}
+                  "adhoc_filters": [
+                      {"clause": "WHERE", "subject": "as_of_date", "operator": "TEMPORAL_RANGE",
+                       "comparator": "No filter", "expressionType": "SIMPLE"},
+                      {"clause": "WHERE", "subject": "aging_bucket", "operator": "NOT IN",
+                       "comparator": ["current"], "expressionType": "SIMPLE"},
+                      {"clause": "WHERE", "sqlExpression": "residual_amount > 0", "expressionType": "SQL"}]}
         chart_id = client.create("chart", {"slice_name": "Open items by partner", "viz_type": "pie",
                                            "datasource_id": dataset.id, "datasource_type": "table",
                                            "params": json.dumps(params)}, "hand chart")
@@ -61,13 +66,18 @@ def test_export_adopts_a_hand_made_dashboard_as_templates(plane: Plane) -> None:
     _hand_made_dashboard(plane)
     result = CliRunner().invoke(cli, ["export", "--env", "local", "--dashboard", "partner-watch", "--output", "json"])
     assert result.exit_code == 0, result.output
-    written = {path.split("superset_assets/")[1] for path in json.loads(result.stdout)["written"]}
+    document = json.loads(result.stdout)
+    written = {path.split("superset_assets/")[1] for path in document["written"]}
+    assert document["warnings"] == ["chart 'Open items by partner': filter 'residual_amount > 0' left out (only "
+                                    "simple WHERE filters are adopted; add it to `filters:`)"]
     assert written == {"charts/open_items_by_partner.yaml", "dashboards/partner_watch.yaml"}, "ar_aging is reused"
     chart = yaml.safe_load((plane.assets / "charts" / "open_items_by_partner.yaml").read_text()
                            .replace("[[ cache.chart ]]", "0"))
     assert chart | {"cache_timeout": 0} == {"title": "Open items by partner", "dataset": "ar_aging", "viz_type": "pie",
                                             "metrics": ["open_items"], "groupby": ["partner_name"], "row_limit": 10,
-                                            "cache_timeout": 0}
+                                            "cache_timeout": 0,
+                                            "filters": [{"column": "aging_bucket", "op": "NOT IN",
+                                                         "value": ["current"]}]}
     assert CliRunner().invoke(cli, ["validate", "--env", "local"]).exit_code == 0
     applied = apply(environment("local"), plane.bundle())
     adopted = next(o for o in plane.bundle().of("dashboard") if o.name == "partner_watch")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -40,6 +41,46 @@ def test_a_column_the_mart_lacks_names_the_chart_and_the_column(assets: Path) ->
     assert len(problems) == 1
     assert problems[0].endswith("chart 'AR by bucket' uses column 'bucket' which mart warehouse.ar_aging lacks")
     assert problems[0].startswith(f"{chart}:4:")
+
+
+def test_a_chart_filter_is_in_the_dashboard_query_and_the_saved_query_alike(assets: Path) -> None:
+    """Warm-ups and the chart data API replay the saved query context: it must filter as the dashboard does."""
+    bundle = compile_bundle(load_sources("local", assets), resolve_uri=False)
+    chart = next(c for c in bundle.of("chart") if c.name == "ocr_exceptions")
+    wanted = ["amount_mismatch", "missing_in_odoo", "duplicate"]
+    assert [f for f in chart.body["params"]["adhoc_filters"] if f["operator"] != "TEMPORAL_RANGE"] == [
+        {"clause": "WHERE", "subject": "match_status", "operator": "IN", "comparator": wanted,
+         "expressionType": "SIMPLE"}]
+    saved = json.loads(chart.body["query_context"])["queries"][0]["filters"]
+    assert saved == [{"col": "invoice_date", "op": "TEMPORAL_RANGE", "val": "No filter"},
+                     {"col": "match_status", "op": "IN", "val": wanted}]
+
+
+@pytest.mark.parametrize(("line", "expected"), [
+    ("  - {column: match_state, op: IN, value: [duplicate]}",
+     "chart 'OCR exceptions to review' uses column 'match_state' which mart warehouse.ocr_bill_matching lacks"),
+    ("  - {column: match_status, op: LIKE, value: dup%}",
+     "chart 'OCR exceptions to review': filter on 'match_status' has op 'LIKE'; supported: "
+     "==, !=, >, <, >=, <=, IN, NOT IN"),
+    ("  - {column: match_status, op: IN, value: duplicate}",
+     "chart 'OCR exceptions to review': filter on 'match_status' (IN) needs a list of values; got 'duplicate'"),
+])
+def test_a_wrong_chart_filter_names_the_chart_and_the_fix(assets: Path, line: str, expected: str) -> None:
+    chart = assets / "charts" / "ocr_exceptions.yaml"
+    text = chart.read_text()
+    filters = next(x for x in text.splitlines() if x.startswith("  - {column: match_status"))
+    chart.write_text(text.replace(filters, line))
+    problems = _problems(assets)
+    assert len(problems) == 1 and problems[0].endswith(expected), problems
+    assert problems[0].startswith(f"{chart}:")
+
+
+def test_filters_that_are_not_a_list_of_mappings_fail_compile_naming_the_file(assets: Path) -> None:
+    chart = assets / "charts" / "ocr_exceptions.yaml"
+    chart.write_text(chart.read_text().split("filters:")[0] + "filters: match_status = 'duplicate'\n")
+    with pytest.raises(AssetError, match="filters must be a list of {column: ..., op: ..., value: ...}") as err:
+        compile_bundle(load_sources("local", assets), resolve_uri=False)
+    assert str(chart) in str(err.value)
 
 
 def test_a_metric_expression_on_a_missing_column_is_caught(assets: Path) -> None:

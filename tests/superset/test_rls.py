@@ -35,6 +35,7 @@ from dagster_project.superset.bundle import compile_bundle
 from dagster_project.superset.client import SupersetClient, SupersetError
 from dagster_project.superset.control import apply, apply_security, environment, plan
 from dagster_project.superset.live import list_live
+from dagster_project.superset.querycontext import ChartFilter
 from dagster_project.superset.security import security_uuid
 from dagster_project.superset.security_assets import build_security_asset, build_security_check
 from dagster_project.superset.templates import AssetError, load_sources
@@ -190,11 +191,19 @@ def _datasets(plane: Plane) -> dict[str, tuple[int, str]]:
     return {d.name: (live[d.uuid].id, d.body["table_name"]) for d in bundle.of("dataset")}
 
 
-def _mart_counts(marts_dsn: str, table: str) -> dict[int, int]:
-    query = sql.SQL("SELECT company_id, count(*) FROM {} GROUP BY company_id").format(
-        sql.Identifier("warehouse", table))
+# A chart's fixed filters (`filters:` in its spec) as SQL; IN / NOT IN take a list, bound as an array.
+_SQL_OPERATORS = {"==": "= %s", "!=": "<> %s", ">": "> %s", "<": "< %s", ">=": ">= %s", "<=": "<= %s",
+                  "IN": "= ANY(%s)", "NOT IN": "<> ALL(%s)"}
+
+
+def _mart_counts(marts_dsn: str, table: str, filters: tuple[ChartFilter, ...] = ()) -> dict[int, int]:
+    """Rows per company_id of a mart, counting only those a chart's fixed filters let through."""
+    where = sql.SQL(" AND ").join([sql.SQL("TRUE"), *(sql.SQL("{} " + _SQL_OPERATORS[f.op]).format(
+        sql.Identifier(f.column)) for f in filters)])
+    query = sql.SQL("SELECT company_id, count(*) FROM {} WHERE {} GROUP BY company_id").format(
+        sql.Identifier("warehouse", table), where)
     with psycopg.connect(marts_dsn) as conn:
-        return dict(conn.execute(query).fetchall())
+        return dict(conn.execute(query, [f.value for f in filters]).fetchall())
 
 
 def _company_counts(client: SupersetClient, dataset_id: int, only: set[int] | None = None) -> dict[int, int]:
@@ -236,6 +245,10 @@ def test_plan_creates_a_role_and_a_filter_per_company_role_then_nothing(plane: P
     created = {(c.kind, c.name) for c in applied.plan.changes if c.action == "create" and c.kind in ("role", "rls")}
     assert created == {(kind, role) for role in COMPANIES for kind in ("role", "rls")}
     assert f"+ create rls '{NAMESPACE}_company_ph_viewer' (company_ph_viewer)" in applied.plan.text()
+    datasets = len(_datasets(plane))
+    assert (applied.roles, applied.filtered_datasets) == (len(COMPANIES), datasets)
+    assert f"objects, {len(COMPANIES)} company roles with row-level security on {datasets} datasets to " \
+        in applied.summary()
     after = _plan_json()
     assert after["changes"] == [], json.dumps(after["changes"])
     assert after["counts"]["unchanged"] == len(plane.bundle().objects) + 2 * len(COMPANIES)
@@ -294,13 +307,13 @@ def test_every_chart_shows_a_company_user_the_admins_view_of_that_company(plane:
                                                                           viewers: dict[str, Viewer]) -> None:
     bundle = plane.bundle()
     tables = {d.name: d.body["table_name"] for d in bundle.of("dataset")}
-    charts = [(applied.live[c.uuid], tables[c.body["_dataset"]]) for c in bundle.of("chart")]
+    charts = [(applied.live[c.uuid], tables[c.body["_dataset"]], c.body["_query"].filters) for c in bundle.of("chart")]
     with plane.superset.client() as admin:
-        contexts = {row.id: json.loads(admin.get("chart", row.id)["query_context"]) for row, _ in charts}
+        contexts = {row.id: json.loads(admin.get("chart", row.id)["query_context"]) for row, _, _ in charts}
         for logical in ("company_ph_viewer", "company_us_viewer", "company_cebu_viewer"):
             viewer = viewers[logical]
             with _login(plane, viewer) as client:
-                for row, table in charts:
+                for row, table, fixed in charts:
                     mine = client.chart_data(row.id)["result"]
                     context = copy.deepcopy(contexts[row.id]) | {"force": True}
                     for query in context["queries"]:
@@ -308,7 +321,7 @@ def test_every_chart_shows_a_company_user_the_admins_view_of_that_company(plane:
                             {"col": "company_id", "op": "IN", "val": sorted(viewer.companies)})
                     theirs = admin.query_data(context)
                     assert [_rows(r) for r in mine] == [_rows(r) for r in theirs], f"{row.title} as {logical}"
-                    if viewer.companies & set(_mart_counts(marts_dsn, table)):
+                    if viewer.companies & set(_mart_counts(marts_dsn, table, fixed)):
                         assert mine[0]["data"], f"chart '{row.title}' shows {logical} no rows"
 
 

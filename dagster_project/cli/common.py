@@ -64,6 +64,22 @@ def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+def failing_with(status: int, *errors: type[Exception]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """A command's own errors (whose messages already name the cause and the fix) as `status`."""
+
+    def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return func(*args, **kwargs)
+            except errors as exc:
+                fail(str(exc), status)
+
+        return wrapper
+
+    return decorate
+
+
 def fail(message: str, status: int) -> None:
     """One line on stderr naming the cause, then the documented exit status."""
     click.echo(f"error: {message}", err=True)

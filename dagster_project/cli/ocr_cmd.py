@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import os
 import sys
 from collections.abc import Callable
@@ -17,7 +16,7 @@ from dagster_project.cli.common import (
     EXIT_UNHEALTHY,
     emit_json,
     env_option,
-    fail,
+    failing_with,
     handle_errors,
     output_option,
     progress,
@@ -25,18 +24,8 @@ from dagster_project.cli.common import (
 )
 from dagster_project.ocr.settings import SettingsError, load_settings
 
-
-def settings_errors(func: Callable[..., Any]) -> Callable[..., Any]:
-    """A bad OCR_* variable: the message names it and the fix (exit 3)."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except SettingsError as exc:
-            fail(str(exc), EXIT_CONFIG)
-
-    return wrapper
+# A bad OCR_* variable: the message names it and the fix.
+settings_errors = failing_with(EXIT_CONFIG, SettingsError)
 
 
 @click.group()

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import functools
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +13,7 @@ from dagster_project.cli.common import (
     EXIT_UNHEALTHY,
     emit_json,
     env_option,
+    failing_with,
     handle_errors,
     output_option,
     progress,
@@ -27,18 +26,8 @@ config_option = click.option(
     help="Tables to replicate [default: config/replication.yaml, or HYBRID_REPLICATION_CONFIG].")
 
 
-def replication_errors(func: Callable[..., Any]) -> Callable[..., Any]:
-    """A database not ready for replication: the message names it and the fix (exit 5)."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except ReplicationError as exc:
-            click.echo(f"error: {exc}", err=True)
-            sys.exit(EXIT_DATABASE)
-
-    return wrapper
+# A database not ready for replication: the message names it and the fix.
+replication_errors = failing_with(EXIT_DATABASE, ReplicationError)
 
 
 def _context(env_name: str, config_file: Path | None) -> tuple[Endpoints, ReplicationConfig]:

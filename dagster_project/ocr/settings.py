@@ -8,10 +8,11 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 
 from dagster_project import paths
+from dagster_project.config.environ import finite_decimal, positive_int
 
 
 class SettingsError(ValueError):
@@ -67,11 +68,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> OcrSettings:
 def _decimal(env: Mapping[str, str], name: str, default: str, *, low: Decimal,
              high: Decimal | None = None) -> Decimal:
     raw = env.get(name) or default
-    try:
-        value = Decimal(raw)
-    except InvalidOperation:
-        value = Decimal("NaN")
-    if not value.is_finite() or value < low or (high is not None and value > high):
+    value = finite_decimal(raw)
+    if value is None or value < low or (high is not None and value > high):
         bounds = f"between {low} and {high}" if high is not None else f"a number >= {low}"
         raise SettingsError(f"{name}={raw!r} is not {bounds}; fix: export {name}={default} (the default)")
     return value
@@ -79,6 +77,7 @@ def _decimal(env: Mapping[str, str], name: str, default: str, *, low: Decimal,
 
 def _integer(env: Mapping[str, str], name: str, default: int) -> int:
     raw = env.get(name) or str(default)
-    if not raw.isdigit() or int(raw) < 1:
+    value = positive_int(raw)
+    if value is None:
         raise SettingsError(f"{name}={raw!r} is not a positive integer; fix: export {name}={default} (the default)")
-    return int(raw)
+    return value

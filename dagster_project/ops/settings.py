@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
+
+from dagster_project.config.environ import finite_decimal, positive_int
 
 THRESHOLD_VARIABLE = "BIG_INVOICE_THRESHOLD"
 DEFAULT_THRESHOLD = Decimal("10000")
@@ -26,11 +28,8 @@ def big_invoice_threshold(environ: Mapping[str, str] | None = None) -> Decimal:
     raw = _raw(THRESHOLD_VARIABLE, environ)
     if raw is None:
         return DEFAULT_THRESHOLD
-    try:
-        value = Decimal(raw.replace(",", "").replace("_", ""))
-    except InvalidOperation:
-        value = Decimal("NaN")
-    if not value.is_finite() or value <= 0:
+    value = finite_decimal(raw.replace(",", "").replace("_", ""))
+    if value is None or value <= 0:
         raise SettingError(f"{THRESHOLD_VARIABLE}={raw!r} is not a positive amount; set it to the smallest "
                            f"company-currency total that should alert, e.g. {THRESHOLD_VARIABLE}=10000")
     return value
@@ -56,9 +55,10 @@ def _days(name: str, default: int, environ: Mapping[str, str] | None) -> int:
     raw = _raw(name, environ)
     if raw is None:
         return default
-    if not raw.isdigit() or int(raw) < 1:
+    value = positive_int(raw)
+    if value is None:
         raise SettingError(f"{name}={raw!r} is not a whole number of days (1 or more); e.g. {name}={default}")
-    return int(raw)
+    return value
 
 
 def _raw(name: str, environ: Mapping[str, str] | None) -> str | None:

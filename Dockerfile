@@ -14,10 +14,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     VIRTUAL_ENV=/opt/venv \
     PATH=/opt/venv/bin:$PATH
 
-# Debian packages beyond wheels, through the script `make install` runs: tesseract-ocr, the OCR fallback engine.
-COPY scripts/system-packages.sh /usr/local/bin/hybrid-system-packages
+# Debian packages beyond wheels, through the script and list `make install` uses (the `runtime` set:
+# tesseract-ocr, the OCR fallback engine).
+COPY scripts/system-packages.sh scripts/system-packages.txt /opt/hybrid-setup/
 RUN apt-get update \
-    && hybrid-system-packages --require tesseract=tesseract-ocr \
+    && /opt/hybrid-setup/system-packages.sh --require runtime \
     && rm -rf /var/lib/apt/lists/*
 
 # A virtual environment and an editable install with the deployment's extra, as `make install` builds .venv.

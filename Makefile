@@ -16,7 +16,7 @@ help:  ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-28s %s\n", $$1, $$2}'
 
 install: $(VENV)/.installed  ## Build the virtual environment (no services started)
-	@scripts/system-packages.sh tesseract=tesseract-ocr
+	@scripts/system-packages.sh runtime
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/dagster-dbt project prepare-and-package --file dagster_project/dbt/project.py
 
 $(VENV)/.installed: pyproject.toml
@@ -41,8 +41,8 @@ down:  ## Stop the local stack (data survives)
 status: install  ## Each local service, its state, URL and DSN
 	$(HYBRID) stack status
 
-test: install  ## Every test (lint first); starts and stops its own Postgres
-	@scripts/system-packages.sh --require tesseract=tesseract-ocr
+test: install  ## Every test (lint first): installs the Debian packages tests use, starts and stops its own Postgres
+	@scripts/system-packages.sh --require test
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
@@ -53,7 +53,7 @@ bench: install  ## Benchmarks at scale 20 (BENCH_SCALE), as ratios against same-
 	$(BIN)/python -m bench.run --scale $${BENCH_SCALE:-20}
 
 screenshots: $(VENV)/.installed  ## Pictures of the running stack (after `make up`) into docs/images/, by headless Chromium
-	@scripts/system-packages.sh --require chromium=chromium
+	@scripts/system-packages.sh --require screenshots
 	$(BIN)/python scripts/screenshots.py --out docs/images
 
 instance-health-local: install  ## Health of the local environment

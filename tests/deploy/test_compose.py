@@ -9,7 +9,7 @@ import tomllib
 from importlib import resources
 from typing import Any
 
-import pytest
+import jsonschema
 import yaml
 
 from dagster_project.config.matrix import Environment
@@ -25,9 +25,6 @@ PROJECT_IMAGE_SERVICES = {"dagster-prepare", "dagster-code", "dagster-webserver"
 
 
 def test_the_file_is_valid_against_the_compose_specification() -> None:
-    pytest.importorskip("check_jsonschema", reason="the test extra installs check-jsonschema (compose schema)")
-    import jsonschema
-
     schema_file = resources.files("check_jsonschema") / "builtin_schemas" / "vendor" / "compose-spec.json"
     validator = jsonschema.Draft202012Validator(json.loads(schema_file.read_text()))
     errors = [f"{'/'.join(map(str, e.absolute_path))}: {e.message[:200]}" for e in validator.iter_errors(raw_compose())]

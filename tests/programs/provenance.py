@@ -18,10 +18,12 @@ from dagster_project.stack.postgres import server_install
 from dagster_project.superset import venv as superset_venv
 
 MANIFEST = ROOT / "scripts" / "system-packages.txt"
-# Present before the project is cloned: the shell make itself runs recipes with, Debian's `passwd`
-# (priority required) for the server's system user, and the interpreter the machine starts with.
+# Present before the project is cloned: Debian's essential packages (dash, coreutils; every Debian and
+# python:3.11 image has them), its `passwd` (priority required) and the interpreter the machine starts with.
 BASE_SYSTEM = {
     "sh": "the POSIX shell (Debian's dash, essential)",
+    "tail": "Debian's coreutils (essential): Dagster's compute-log capture runs `tail -F`",
+    "uname": "Debian's coreutils (essential): platform.processor() runs `uname -p`",
     "useradd": "Debian's passwd package (priority required), for the server's system user",
     f"python{superset_venv.PYTHON}": "the Python the machine starts with (the one requirement besides make)",
 }

@@ -16,6 +16,7 @@ from pydantic import Field
 from dagster_project.config.matrix import Environment
 from dagster_project.dbt.env import dbt_environment
 from dagster_project.dbt.project import dbt_executable, finance_dbt_project, manifest_path
+from dagster_project.dbt.ties import with_failing_rows
 from dagster_project.deploy.pools import DBT_POOL
 
 ASSETS_NAME = "finance_dbt_models"
@@ -85,6 +86,8 @@ def build_dbt_assets(env: Environment, project: DbtProject = finance_dbt_project
                            config: DbtBuildConfig) -> Iterator[Any]:
         args = ["build", *(["--full-refresh"] if config.full_refresh else [])]
         with dbt_environment(env), warm_parse(project, env.name) as target_path:
-            yield from dbt.cli(args, context=context, target_path=target_path).stream()
+            dsn = env.value("supabase", "db_url")
+            for event in dbt.cli(args, context=context, target_path=target_path).stream():
+                yield with_failing_rows(event, dsn)
 
     return finance_dbt_models

@@ -462,7 +462,8 @@ class Seeder:
         return [payment.move, *self.apply(payment.counterpart, move.term_lines(), day, partials)]
 
     def entry_story(self, day: dt.date) -> None:
-        """A miscellaneous entry: depreciation, accrual, salaries or a loan repayment."""
+        """A miscellaneous entry: depreciation, accruals (a customer rebate reduces revenue outside any
+        customer document), salaries or a loan repayment."""
         rng = self.rng
         company = self.pick_company()
         acc = company.accounts
@@ -474,6 +475,7 @@ class Seeder:
                 ("Payroll", "salaries", "bank"),
                 ("Loan amortization", "loan", "bank"),
                 ("Prepaid insurance", "prepayments", "bank"),
+                ("Volume rebate accrual", "income", "accrued"),
             )
         )
         move = self.new_move(

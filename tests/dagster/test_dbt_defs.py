@@ -27,13 +27,14 @@ from dagster_project.dbt.assets import ASSETS_NAME, DbtBuildConfig
 from dagster_project.dbt.defs import dbt_definitions
 from dagster_project.dbt.env import DBT_PROJECT_DIR, DbtEnvError, dbt_env, dbt_environment
 from dagster_project.dbt.project import manifest_path
+from dagster_project.dbt.ties import TIE_TESTS
 from dagster_project.definitions import defs
 
 GRAPH = defs.resolve_asset_graph()
 LINES = AssetKey(["odoo", "account_move_line"])
 MARTS = {"dim_company", "dim_partner", "dim_account", "dim_journal", "dim_currency", "fct_journal_items",
          "fct_invoices", "ar_aging", "ap_aging", "revenue_monthly", "trial_balance", "expenses_monthly",
-         "cash_position", "ocr_bill_matching"}
+         "income_statement_monthly", "cash_position", "ocr_bill_matching"}
 MANIFEST = json.loads(manifest_path().read_text())
 DBT_KEYS = {AssetKey([n["schema"], n["name"]]) for n in MANIFEST["nodes"].values() if n["resource_type"] == "model"}
 
@@ -53,7 +54,7 @@ def upstream(key: AssetKey) -> set[AssetKey]:
 def test_lineage_runs_from_odoo_move_lines_to_every_mart_that_reads_them() -> None:
     reading_lines = {key.path[1] for key in DBT_KEYS if key.path[0] == "warehouse" and LINES in upstream(key)}
     assert reading_lines == {"fct_journal_items", "trial_balance", "ar_aging", "ap_aging", "expenses_monthly",
-                             "cash_position"}
+                             "income_statement_monthly", "cash_position"}
     assert GRAPH.get(LINES).child_keys == {AssetKey(["analytics", "stg_odoo__account_move_lines"])}
     path = upstream(AssetKey(["warehouse", "ar_aging"]))
     assert {AssetKey(["analytics", "stg_odoo__account_move_lines"]), AssetKey(["warehouse", "fct_journal_items"]),
@@ -86,6 +87,11 @@ def test_dbt_tests_are_asset_checks_including_the_business_tests() -> None:
             ("ar_aging", "assert_ar_aging_matches_open_receivables"),
             ("ap_aging", "assert_ap_aging_matches_open_payables"),
             ("fct_invoices", "assert_invoice_totals_equal_line_sums")} <= names
+    # The tie-out tests, named as dagster_project.dbt.ties expects them, on the marts they tie.
+    assert {(mart, name) for mart, name in names if name in TIE_TESTS} == {
+        ("income_statement_monthly", "assert_income_statement_ties_to_trial_balance"),
+        ("revenue_monthly", "assert_revenue_ties_to_the_ledger"),
+        ("income_statement_monthly", "assert_expenses_tie_to_the_ledger")}
 
 
 def test_models_update_eagerly_through_a_sensor_that_runs_by_default() -> None:

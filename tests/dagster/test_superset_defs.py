@@ -21,12 +21,15 @@ def _parents(*path: str) -> set[AssetKey]:
 
 
 def test_datasets_are_downstream_of_their_marts() -> None:
-    for mart in ("ar_aging", "ap_aging", "trial_balance", "revenue_monthly", "expenses_monthly", "cash_position"):
+    for mart in ("ar_aging", "ap_aging", "trial_balance", "revenue_monthly", "expenses_monthly", "cash_position",
+                 "income_statement_monthly"):
         assert _parents("superset", "dataset", mart) == {AssetKey(["warehouse", mart])}
 
 
 def test_dashboards_are_downstream_of_their_datasets() -> None:
     assert _parents("superset", "dashboard", "ar_aging") == {AssetKey(["superset", "dataset", "ar_aging"])}
+    assert _parents("superset", "dashboard", "income_statement") == {
+        AssetKey(["superset", "dataset", "income_statement_monthly"])}
     datasets = ("revenue_monthly", "ar_aging", "ap_aging", "cash_position")
     assert _parents("superset", "dashboard", "finance_overview") == {
         AssetKey(["superset", "dataset", name]) for name in datasets}
@@ -44,7 +47,7 @@ def test_lineage_runs_from_odoo_to_the_dashboard() -> None:
 def test_every_superset_asset_has_a_drift_check() -> None:
     keys = [k for k in GRAPH.get_all_asset_keys() if k.path[0] == "superset"]
     checks = {(c.asset_key, c.name) for c in GRAPH.asset_check_keys}
-    assert len(keys) == 14 and all((k, "superset_drift") in checks for k in keys)
+    assert len(keys) == 16 and all((k, "superset_drift") in checks for k in keys)
 
 
 def test_schedules_drift_every_6_hours_and_refresh_after_the_nightly_marts() -> None:

@@ -31,7 +31,25 @@ REVENUE = """
     SELECT m.company_id, date_trunc('month', coalesce(m.invoice_date, m.date))::date AS month,
            -sum(l.balance) FILTER (WHERE l.display_type = 'product') AS revenue,
            count(DISTINCT m.id) FILTER (WHERE m.move_type = 'out_invoice'),
-           count(DISTINCT m.id) FILTER (WHERE m.move_type = 'out_refund')
+           count(DISTINCT m.id) FILTER (WHERE m.move_type = 'out_refund'),
+           count(DISTINCT m.id) FILTER (WHERE m.move_type = 'out_receipt')
     FROM account_move m JOIN account_move_line l ON l.move_id = m.id
-    WHERE m.state = 'posted' AND m.move_type IN ('out_invoice', 'out_refund')
+    WHERE m.state = 'posted' AND m.move_type IN ('out_invoice', 'out_refund', 'out_receipt')
     GROUP BY 1, 2"""
+
+# The income statement straight from Odoo: posted lines on profit-and-loss accounts by accounting month,
+# each account type its section, income as credit - debit and expenses as debit - credit.
+INCOME_STATEMENT = """
+    WITH lines AS (
+        SELECT l.company_id, date_trunc('month', l.date)::date AS month, a.account_type, l.balance
+        FROM account_move_line l JOIN account_account a ON a.id = l.account_id
+        WHERE l.parent_state = 'posted' AND (a.account_type LIKE 'income%%' OR a.account_type LIKE 'expense%%'))
+    SELECT company_id, month,
+           coalesce(-sum(balance) FILTER (WHERE account_type = 'income'), 0),
+           coalesce(-sum(balance) FILTER (WHERE account_type = 'income_other'), 0),
+           coalesce(sum(balance) FILTER (WHERE account_type = 'expense_direct_cost'), 0),
+           coalesce(sum(balance) FILTER (WHERE account_type = 'expense'), 0),
+           coalesce(sum(balance) FILTER (WHERE account_type = 'expense_depreciation'), 0),
+           coalesce(sum(balance) FILTER (WHERE account_type = 'expense_other'), 0),
+           -sum(balance)
+    FROM lines GROUP BY 1, 2"""

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import os
 import shlex
 from collections.abc import Mapping
 from pathlib import Path
+
+from dagster_project.config.files import write_private
 
 
 def read_env_file(path: Path) -> dict[str, str]:
@@ -29,7 +30,4 @@ def write_env_file(path: Path, values: Mapping[str, str], header: str) -> None:
     """Write atomically with mode 0600: the file holds local passwords."""
     lines = [f"# {line}" for line in header.splitlines()]
     lines += [f"{key}={shlex.quote(value)}" for key, value in values.items()]
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text("\n".join(lines) + "\n")
-    os.chmod(tmp, 0o600)
-    tmp.replace(path)
+    write_private(path, "\n".join(lines) + "\n")

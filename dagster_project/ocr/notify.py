@@ -6,10 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-import httpx
-
 from dagster_project.ocr.pipeline import STATUS_TEXT, BatchReport, Outcome
-from dagster_project.ops.notify import post_message
+from dagster_project.ops.notify import NotificationFailed, post_message
 
 MAX_LISTED = 20
 
@@ -65,6 +63,6 @@ def notify(report: BatchReport, label: str, threshold: Decimal, webhook: str | N
                 delivery.posted += 1
             else:
                 delivery.logged += 1
-        except httpx.HTTPError as exc:
+        except NotificationFailed as exc:
             delivery.failures.append(f"{kind}: {exc}")
     return delivery

@@ -8,21 +8,36 @@ import time
 
 import httpx
 
+from dagster_project.config.redact import mask_url, redact
+
 log = logging.getLogger(__name__)
 
 WEBHOOK_VARIABLE = "MATTERMOST_WEBHOOK_URL"
 
 
+class NotificationFailed(Exception):
+    """The webhook did not take a message. The text says what happened and where (host only): the
+    webhook URL is the secret, and httpx's own messages carry it."""
+
+
 def post_message(text: str, webhook: str | None = None, *, kind: str = "notification") -> bool:
     """Post `text` to the incoming webhook; True when it was posted, False when only logged.
 
-    A webhook that answers with an error raises `httpx.HTTPStatusError` so the caller's run shows it.
+    A webhook that answers with an error, or cannot be reached, raises `NotificationFailed` so the
+    caller's run shows it.
     """
     webhook = webhook or os.environ.get(WEBHOOK_VARIABLE)
     if not webhook:
         log.warning("%s is not set; %s logged only:\n%s", WEBHOOK_VARIABLE, kind, text)
         return False
-    httpx.post(webhook, json={"text": text}, timeout=10).raise_for_status()
+    try:
+        httpx.post(webhook, json={"text": text}, timeout=10).raise_for_status()
+    except httpx.HTTPStatusError as exc:  # `from None`: the chained httpx error names the URL
+        raise NotificationFailed(f"the Mattermost webhook at {mask_url(webhook)} answered "
+                                 f"{exc.response.status_code} {exc.response.reason_phrase}") from None
+    except httpx.HTTPError as exc:
+        raise NotificationFailed(f"could not reach the Mattermost webhook at {mask_url(webhook)}: "
+                                 f"{type(exc).__name__}: {redact(str(exc), [webhook])}") from None
     return True
 
 
@@ -33,11 +48,11 @@ def post_with_retry(text: str, webhook: str | None = None, *, kind: str = "notif
     for attempt in range(1, attempts):
         try:
             return post_message(text, webhook, kind=kind)
-        except httpx.HTTPError as exc:
+        except NotificationFailed as exc:
             log.warning("%s: attempt %d of %d failed (%s); retrying", kind, attempt, attempts, exc)
             time.sleep(pause * attempt)
     try:
         return post_message(text, webhook, kind=kind)
-    except httpx.HTTPError as exc:
+    except NotificationFailed as exc:
         log.error("%s could not be posted after %d attempts (%s):\n%s", kind, attempts, exc, text)
         raise

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
-import os
 import secrets
 from pathlib import Path
+
+from dagster_project.config.files import write_private
 
 LOCAL_SECRETS = ("postgres", "odoo", "superset", "dagster", "superset_admin", "superset_secret_key",
                  "odoo_replicator", "superset_reader")
@@ -18,8 +19,5 @@ def load_or_create(state_dir: Path) -> dict[str, str]:
     if missing:
         values.update({name: secrets.token_urlsafe(24) for name in missing})
         state_dir.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(values, indent=2))
-        os.chmod(tmp, 0o600)
-        tmp.replace(path)
+        write_private(path, json.dumps(values, indent=2))
     return values

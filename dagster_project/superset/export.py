@@ -4,23 +4,27 @@ The dashboard is exported with its charts and datasets and written back as templ
 compile reads (`superset_assets/{dashboards,charts,datasets}/<name>.yaml`). Datasets that already have a
 template (same table) are reused, not rewritten; ad-hoc metrics become saved metrics of the new dataset
 templates. Existing files are kept unless `overwrite` is set. Run `hybrid validate` afterwards.
+
+Everything read from Superset is data: each string is written through `literal()` (it renders to itself,
+whatever template syntax it holds) and file names are slugs proven to stay under their folder.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
+from slugify import slugify as _slugify
 
 from dagster_project.superset.client import SupersetClient, SupersetError
 from dagster_project.superset.normalize import read_export
 from dagster_project.superset.querycontext import OPERATORS
-from dagster_project.superset.templates import load_sources
+from dagster_project.superset.templates import literal, load_sources
 
 DEFAULT_METRICS = {"count"}  # added by Superset itself; compile ships it anyway
+NUMBER_MARKERS = ("[[ cache.chart ]]", "[[ cache.dataset ]]")  # the only values export writes as template code
 
 
 @dataclass
@@ -35,7 +39,19 @@ class Adoption:
 
 
 def slugify(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_") or "unnamed"
+    """A file stem and logical name: lower-case ASCII letters, digits and `_` (`../../x` becomes `x`)."""
+    return _slugify(text, separator="_") or "unnamed"
+
+
+def _data(value: Any) -> Any:
+    """A value read from Superset, as template text that renders back to exactly that value."""
+    if isinstance(value, str):
+        return literal(value)
+    if isinstance(value, list):
+        return [_data(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _data(v) for k, v in value.items()}
+    return value
 
 
 def find_dashboard(client: SupersetClient, ref: str) -> int:
@@ -51,32 +67,35 @@ def find_dashboard(client: SupersetClient, ref: str) -> int:
 
 
 def export_dashboard(client: SupersetClient, ref: str, root: Path, env: str, overwrite: bool = False) -> Adoption:
-    objects = read_export(client.export_dashboards([find_dashboard(client, ref)]))
+    return adopt(read_export(client.export_dashboards([find_dashboard(client, ref)])), root, env, overwrite)
+
+
+def adopt(objects: dict[str, tuple[str, dict[str, Any]]], root: Path, env: str, overwrite: bool = False) -> Adoption:
+    """Write templates for the objects of one dashboard export ({uuid: (kind, body)}, as read_export reads it)."""
     existing = {src.spec.get("table", src.name): src.name for src in load_sources(env, root).of("datasets").values()}
     adoption = Adoption()
     datasets: dict[str, str] = {}  # uuid -> logical name
     extra_metrics: dict[str, dict[str, dict[str, Any]]] = {}
     for uuid, (kind, body) in objects.items():
         if kind == "dataset":
-            datasets[uuid] = existing.get(body["table_name"], body["table_name"])
+            datasets[uuid] = existing.get(body["table_name"], slugify(body["table_name"]))
     charts: dict[str, str] = {}
     for uuid, (kind, body) in objects.items():
         if kind == "chart":
             charts[uuid] = slugify(body["slice_name"])
             spec = _chart_spec(body, datasets, extra_metrics, adoption)
-            _write(root / "charts" / f"{charts[uuid]}.yaml", spec, adoption, overwrite)
+            _write(root, "charts", charts[uuid], spec, adoption, overwrite)
     for uuid, (kind, body) in objects.items():
         if kind == "dataset" and body["table_name"] not in existing:
             spec = _dataset_spec(body, extra_metrics.get(datasets[uuid], {}))
-            _write(root / "datasets" / f"{datasets[uuid]}.yaml", spec, adoption, overwrite)
+            _write(root, "datasets", datasets[uuid], spec, adoption, overwrite)
         elif kind == "dataset" and extra_metrics.get(datasets[uuid]):
             adoption.warnings.append(f"dataset '{datasets[uuid]}' already has a template: add the metrics "
                                      f"{sorted(extra_metrics[datasets[uuid]])} to it by hand")
     for _uuid, (kind, body) in objects.items():
         if kind == "dashboard":
             name = slugify(body.get("slug") or body["dashboard_title"])
-            _write(root / "dashboards" / f"{name}.yaml", _dashboard_spec(body, charts, datasets), adoption,
-                   overwrite)
+            _write(root, "dashboards", name, _dashboard_spec(body, charts, datasets), adoption, overwrite)
     return adoption
 
 
@@ -137,6 +156,7 @@ def _chart_spec(body: dict[str, Any], datasets: dict[str, str], extra: dict[str,
     filters = _filters(params.get("adhoc_filters") or [], body["slice_name"], adoption)
     if filters:
         spec["filters"] = filters
+    spec = _data(spec)
     spec["cache_timeout"] = "[[ cache.chart ]]"
     return spec
 
@@ -151,9 +171,10 @@ def _dataset_spec(body: dict[str, Any], extra_metrics: dict[str, dict[str, Any]]
                 **({"format": m["d3format"]} if m.get("d3format") else {})}
                for m in body.get("metrics") or [] if m["metric_name"] not in DEFAULT_METRICS]
     metrics += [m for name, m in sorted(extra_metrics.items()) if name not in {x["name"] for x in metrics}]
-    return {"table": body["table_name"], "schema": "[[ schema ]]", "description": body.get("description"),
-            "main_dttm_col": body.get("main_dttm_col"), "cache_timeout": "[[ cache.dataset ]]",
-            "columns": columns, "metrics": metrics}
+    spec = _data({"table": body["table_name"], "schema": None, "description": body.get("description"),
+                  "main_dttm_col": body.get("main_dttm_col"), "cache_timeout": None,
+                  "columns": columns, "metrics": metrics})
+    return spec | {"schema": "[[ schema ]]", "cache_timeout": "[[ cache.dataset ]]"}
 
 
 def _dashboard_spec(body: dict[str, Any], charts: dict[str, str], datasets: dict[str, str]) -> dict[str, Any]:
@@ -173,12 +194,16 @@ def _dashboard_spec(body: dict[str, Any], charts: dict[str, str], datasets: dict
             target = native["targets"][0]
             filters.append({"name": native["name"], "column": target["column"]["name"],
                             "dataset": datasets.get(str(target.get("datasetUuid")), "unknown")})
-    return {"title": body["dashboard_title"] + "[[ title_suffix ]]",
-            "slug": (body.get("slug") or slugify(body["dashboard_title"]).replace("_", "-")) + "[[ slug_suffix ]]",
-            "rows": [row for row in rows if row], "filters": filters}
+    slug = body.get("slug") or slugify(body["dashboard_title"]).replace("_", "-")
+    return {"title": literal(body["dashboard_title"]) + "[[ title_suffix ]]",
+            "slug": literal(slug) + "[[ slug_suffix ]]",
+            "rows": _data([row for row in rows if row]), "filters": _data(filters)}
 
 
-def _write(path: Path, spec: dict[str, Any], adoption: Adoption, overwrite: bool) -> None:
+def _write(root: Path, kind: str, name: str, spec: dict[str, Any], adoption: Adoption, overwrite: bool) -> None:
+    path = root / kind / f"{name}.yaml"
+    if not path.resolve().is_relative_to((root / kind).resolve()):
+        raise ValueError(f"refusing to write {path}: the name {name!r} leads out of {root / kind}")
     if path.exists() and not overwrite:
         adoption.kept.append(path)
         return
@@ -189,5 +214,7 @@ def _write(path: Path, spec: dict[str, Any], adoption: Adoption, overwrite: bool
 
 
 def _unquote_templates(text: str) -> str:
-    """YAML quotes `[[ x ]]` (it looks like a list); the templates want it bare so it renders to a number."""
-    return re.sub(r"'(\[\[ [a-z_.]+ \]\])'", r"\1", text)
+    """YAML quotes `[[ cache.chart ]]` (it looks like a list); it must stay bare to render to a number."""
+    for marker in NUMBER_MARKERS:
+        text = text.replace(f"'{marker}'", marker)
+    return text

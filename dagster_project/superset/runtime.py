@@ -22,6 +22,7 @@ from dagster_project.superset import venv
 
 HOST = "127.0.0.1"
 DEFAULT_PORT = 8088
+REQUEST_LIMIT = 8190  # bytes of a request line or header field: gunicorn's maximum
 Progress = Callable[[str], None]
 
 CONFIG = '''\
@@ -143,9 +144,11 @@ class SupersetRuntime:
         }
 
     def _process(self, env: dict[str, str]) -> BackgroundProcess:
+        # Superset's own run-server.sh turns gunicorn's request limits off (0); 8190 is gunicorn's maximum
+        # and ample since Superset 6 posts chart queries, so an oversized request is refused, not parsed.
         argv = [venv.bin_path("gunicorn"), "--workers", "1", "--worker-class", "gthread", "--threads", "8",
-                "--timeout", "120", "--bind", f"{HOST}:{self.port}", "--limit-request-line", "0",
-                "--limit-request-field_size", "0", "superset.app:create_app()"]
+                "--timeout", "120", "--bind", f"{HOST}:{self.port}", "--limit-request-line", str(REQUEST_LIMIT),
+                "--limit-request-field_size", str(REQUEST_LIMIT), "superset.app:create_app()"]
         spec = ProcessSpec("superset", argv, env, self.state_dir, ready_url=f"{self.url}/health")
         return BackgroundProcess(spec, self.state_dir)
 

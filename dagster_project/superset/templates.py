@@ -1,23 +1,31 @@
 """Reading `superset_assets/`: per-environment values and the Jinja2 templates of datasets, charts and dashboards.
 
 The templates use `[[ ]]`, `[% %]` and `[# #]` so that Superset's own `{{ }}` Jinja (in dataset SQL, say)
-passes through untouched. Every error names the file and the line, so a broken template is fixed at once.
+passes through untouched. They render in Jinja's sandbox: a template is code from the repository, but text
+adopted from Superset ends up in it, and `literal()` keeps that text data. Every error names the file and
+the line, so a broken template is fixed at once.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import jinja2
+import jinja2.sandbox
 import yaml
 
 from dagster_project import paths
 
 KINDS = ("datasets", "charts", "dashboards")
+# What each opening delimiter renders from: `literal()` writes `[[ delimiters.variable ]]` for `[[`.
+DELIMITERS = {"variable": "[[", "block": "[%", "comment": "[#"}
+_OPENERS = re.compile(r"\[([\[%#])")
+_OPENER_NAMES = {"[": "variable", "%": "block", "#": "comment"}
 
 
 class AssetError(Exception):
@@ -64,8 +72,14 @@ def namespace(env: str, values: dict[str, Any]) -> str:
     return str(values.get("namespace") or env)
 
 
+def literal(text: str) -> str:
+    """Template text that renders to `text` itself: every opening delimiter becomes an expression that
+    yields it. The escape has no quotes or backslashes, so YAML's quoting cannot change it."""
+    return _OPENERS.sub(lambda m: f"[[ delimiters.{_OPENER_NAMES[m.group(1)]} ]]", text)
+
+
 def jinja_environment(root: Path) -> jinja2.Environment:
-    return jinja2.Environment(
+    return jinja2.sandbox.ImmutableSandboxedEnvironment(
         loader=jinja2.FileSystemLoader(str(root)), undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
         block_start_string="[%", block_end_string="%]", variable_start_string="[[", variable_end_string="]]",
         comment_start_string="[#", comment_end_string="#]", autoescape=False,  # YAML, not HTML
@@ -101,7 +115,9 @@ def load_sources(env: str, root: Path | None = None) -> AssetSources:
 def render(jinja: jinja2.Environment, root: Path, path: Path, values: dict[str, Any]) -> str:
     name = path.relative_to(root).as_posix()
     try:
-        return jinja.get_template(name).render(**values)
+        return jinja.get_template(name).render(**values, delimiters=DELIMITERS)
+    except jinja2.sandbox.SecurityError as exc:
+        raise AssetError(path, _template_line(exc, path), f"unsafe template expression refused: {exc}") from exc
     except jinja2.TemplateSyntaxError as exc:
         raise AssetError(path, exc.lineno, f"template syntax error: {exc.message}") from exc
     except jinja2.UndefinedError as exc:

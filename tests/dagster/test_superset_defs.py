@@ -29,7 +29,7 @@ def test_datasets_are_downstream_of_their_marts() -> None:
 def test_dashboards_are_downstream_of_their_datasets() -> None:
     assert _parents("superset", "dashboard", "ar_aging") == {AssetKey(["superset", "dataset", "ar_aging"])}
     assert _parents("superset", "dashboard", "income_statement") == {
-        AssetKey(["superset", "dataset", "income_statement_monthly"])}
+        AssetKey(["superset", "dataset", name]) for name in ("income_statement_monthly", "expenses_monthly")}
     datasets = ("revenue_monthly", "ar_aging", "ap_aging", "cash_position")
     assert _parents("superset", "dashboard", "finance_overview") == {
         AssetKey(["superset", "dataset", name]) for name in datasets}

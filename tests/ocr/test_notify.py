@@ -72,6 +72,9 @@ def test_a_failing_webhook_does_not_hold_back_the_load(ocr_defs: Definitions, in
     assert db.scalar("SELECT count(*) FROM ocr.invoices") == 1 and len(files_under(ocr_env.archive)) == 1
     errors = [r.user_message for r in instance.all_logs(result.run_id) if r.level >= 40]  # logging.ERROR
     assert any("Mattermost notification failed: OCR summary" in m and "500" in m for m in errors), errors
+    # The webhook URL is the secret: no event of the run holds its path.
+    events = [str(r.user_message) + str(r.dagster_event) for r in instance.all_logs(result.run_id)]
+    assert events and not [e for e in events if "/hooks/ocr" in e]
 
 
 def _sha(db: Warehouse, number: str) -> str:

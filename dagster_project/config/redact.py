@@ -1,0 +1,31 @@
+"""Keeping secrets out of messages: the one place that masks a secret URL and scrubs known secret values
+from text (an exception's message, a response) before it reaches a log, a Dagster event or stderr."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import httpx
+
+MASK = "***"
+
+
+def mask_url(url: str) -> str:
+    """Where a secret URL points, without what makes it secret: `https://chat.example.com/***` (an incoming
+    webhook's token is its path; credentials and query strings go too)."""
+    try:
+        parsed = httpx.URL(url)
+    except (httpx.InvalidURL, TypeError):
+        return MASK
+    port = f":{parsed.port}" if parsed.port else ""
+    return f"{parsed.scheme}://{parsed.host}{port}/{MASK}" if parsed.host else MASK
+
+
+def redact(text: str, secrets: Iterable[str | None]) -> str:
+    """`text` with every secret value (and a URL's path and query, which carry its token) replaced."""
+    for secret in sorted((s for s in secrets if s), key=len, reverse=True):
+        text = text.replace(secret, mask_url(secret) if "://" in secret else MASK)
+        parsed = httpx.URL(secret) if "://" in secret else None
+        if parsed is not None and parsed.raw_path not in (b"", b"/"):
+            text = text.replace(parsed.raw_path.decode("ascii", "replace"), f"/{MASK}")
+    return text

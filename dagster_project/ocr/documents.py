@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from stat import S_ISREG
 
 from dagster_project.ocr.errors import UnreadableDocument
 
@@ -21,6 +22,7 @@ SIGNATURES: tuple[tuple[str, tuple[bytes, ...]], ...] = (
 )
 PDF_MARKER = b"%PDF-"
 PDF_HEADER_WINDOW = 1024  # readers accept the header anywhere in the first KiB
+MAX_DOCUMENT_BYTES = 50 * 1024 * 1024  # a scanned invoice is a few MB; more is a batch, or an attack
 
 
 @dataclass(frozen=True)
@@ -49,9 +51,21 @@ def read_document(path: Path) -> Document:
     """The document's bytes and type; UnreadableDocument when it is empty or not a PDF/PNG/JPEG/TIFF."""
     name = display_name(path)
     try:
-        data = path.read_bytes()
+        # O_NOFOLLOW: a path named in run config or dropped in the inbox is read only as the file it names,
+        # never through a symlink to somewhere else on the host.
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     except OSError as exc:
-        raise UnreadableDocument(f"{name}: cannot be read ({exc.strerror or exc})") from exc
+        reason = "it is a symbolic link" if path.is_symlink() else exc.strerror or str(exc)
+        raise UnreadableDocument(f"{name}: cannot be read ({reason}); deliver the file itself") from exc
+    with os.fdopen(fd, "rb") as handle:
+        stat = os.fstat(handle.fileno())
+        if not S_ISREG(stat.st_mode):
+            raise UnreadableDocument(f"{name} is not a regular file; deliver the document itself")
+        if stat.st_size > MAX_DOCUMENT_BYTES:
+            raise UnreadableDocument(f"{name} is {stat.st_size / 2**20:.0f} MB, above the "
+                                     f"{MAX_DOCUMENT_BYTES // 2**20} MB a document may have; split it or "
+                                     "scan at a lower resolution")
+        data = handle.read(MAX_DOCUMENT_BYTES + 1)
     if not data:
         raise UnreadableDocument(f"{name} is empty (0 bytes); deliver it again once it is completely written")
     kind = media_type(data)

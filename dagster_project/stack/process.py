@@ -31,13 +31,20 @@ class BackgroundProcess:
         self.log = state_dir / "logs" / f"{spec.name}.log"
 
     def pid(self) -> int | None:
-        """The recorded pid if that process is still alive (a stale pid file reads as stopped)."""
+        """The recorded pid while it is still this service: alive and the same process that was started
+        (the pid file keeps its start time; a pid the system has since given to another process reads as
+        stopped), so `stop` never signals a stranger. A stale pid file reads as stopped too."""
         try:
-            pid = int(self.pid_file.read_text().strip())
+            recorded = self.pid_file.read_text().split()
+            pid = int(recorded[0])
             os.kill(pid, 0)
-        except (OSError, ValueError):
+        except (OSError, ValueError, IndexError):
             return None
-        return None if _reaped(pid) else pid
+        if _reaped(pid):
+            return None
+        if len(recorded) == 1:  # written before start times were kept: the service's program must be running
+            return pid if os.fsencode(self.spec.argv[0]) in _cmdline(pid) else None
+        return pid if recorded[1] == str(_start_time(pid)) else None
 
     def start(self, timeout: float = 180, progress: Callable[[str], None] = print) -> bool:
         if self.pid() is not None:
@@ -49,7 +56,7 @@ class BackgroundProcess:
                 self.spec.argv, cwd=self.spec.cwd, env={**os.environ, **self.spec.env},
                 stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
             )
-        self.pid_file.write_text(f"{proc.pid}\n")
+        self.pid_file.write_text(f"{proc.pid} {_start_time(proc.pid)}\n")
         if self.spec.ready_url:
             self._wait_ready(proc, timeout, progress)
         return True
@@ -87,6 +94,23 @@ class BackgroundProcess:
             time.sleep(0.5)
         raise StackError(f"{self.spec.name} did not answer at {self.spec.ready_url} within {timeout:.0f}s",
                          f"read {self.log}")
+
+
+def _start_time(pid: int) -> int | None:
+    """When `pid` started, in clock ticks since boot (/proc/<pid>/stat field 22): with the pid, it names
+    one process for the life of the machine."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return int(stat.rsplit(")", 1)[1].split()[19])  # the command name in (...) may hold spaces
+
+
+def _cmdline(pid: int) -> list[bytes]:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return []
 
 
 def _reaped(pid: int) -> bool:

@@ -212,6 +212,26 @@ def test_an_empty_file_is_unreadable(tmp_path: Path) -> None:
         extract_document(empty, service_url=None)
 
 
+def test_a_symlink_a_fifo_or_an_oversized_file_is_unreadable_and_not_followed(tmp_path: Path) -> None:
+    secret = tmp_path / "elsewhere" / "secret.pdf"
+    secret.parent.mkdir()
+    secret.write_bytes(b"%PDF-1.7 not for the OCR")
+    link = tmp_path / "invoice.pdf"
+    link.symlink_to(secret)
+    with pytest.raises(UnreadableDocument, match=r"invoice\.pdf: cannot be read \(it is a symbolic link\)"):
+        extract_document(link, service_url=None)
+    fifo = tmp_path / "pipe.pdf"
+    os.mkfifo(fifo)
+    with pytest.raises(UnreadableDocument, match=r"pipe\.pdf is not a regular file"):
+        extract_document(fifo, service_url=None)
+    huge = tmp_path / "huge.pdf"
+    with huge.open("wb") as handle:  # sparse: 51 MB that take no disk
+        handle.write(b"%PDF-1.7")
+        handle.truncate(51 * 2**20)
+    with pytest.raises(UnreadableDocument, match=r"huge\.pdf is 51 MB, above the 50 MB a document may have"):
+        extract_document(huge, service_url=None)
+
+
 def test_unknown_and_broken_files_are_unreadable(tmp_path: Path) -> None:
     text = tmp_path / "notes.pdf"
     text.write_text("just some notes")

@@ -20,9 +20,12 @@ EXIT_USAGE = 2  # click's own status for a bad command line
 EXIT_CONFIG = 3  # instance matrix or a missing environment variable
 EXIT_STACK = 4  # the local stack could not do what was asked
 EXIT_DATABASE = 5  # a database refused or failed
+EXIT_SUPERSET = 6  # the Superset API refused or failed
+EXIT_APPROVAL = 7  # a protected environment without --approve
 
 EXIT_STATUS_HELP = """Exit status: 0 success; 1 a check found a problem; 2 bad command line;
-3 configuration error (instance matrix, missing variable); 4 local stack error; 5 database error."""
+3 configuration error (instance matrix, missing variable); 4 local stack error; 5 database error;
+6 Superset API error; 7 approval required (a protected environment without --approve)."""
 
 env_option = click.option(
     "--env", "env_name", default="local", show_default=True, metavar="ENV",

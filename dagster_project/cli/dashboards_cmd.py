@@ -11,7 +11,9 @@ from typing import Any
 import click
 
 from dagster_project.cli.common import (
+    EXIT_APPROVAL,
     EXIT_CONFIG,
+    EXIT_SUPERSET,
     EXIT_UNHEALTHY,
     emit_json,
     env_option,
@@ -29,9 +31,6 @@ from dagster_project.superset.export import export_dashboard
 from dagster_project.superset.promote import promote as run_promote
 from dagster_project.superset.templates import AssetError, assets_dir, load_sources
 from dagster_project.superset.validate import ValidationFailed
-
-EXIT_SUPERSET = 6  # the Superset API refused or failed
-EXIT_APPROVAL = 7  # a protected environment without --approve
 
 DASHBOARD_EXIT_HELP = """Exit status: 0 success; 1 drift found or the code is invalid (validate); 2 bad command
 line; 3 configuration error (template, values, matrix, missing variable); 5 database error; 6 Superset API

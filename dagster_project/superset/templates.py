@@ -100,6 +100,9 @@ def load_values(root: Path, env: str) -> dict[str, Any]:
 def load_sources(env: str, root: Path | None = None) -> AssetSources:
     """Render every template of `root` with the values of `env`."""
     root = (root or assets_dir()).resolve()
+    if not root.is_dir():
+        raise AssetError(root, None, "directory not found; fix: pass --assets (or set HYBRID_SUPERSET_ASSETS) "
+                                     "to a superset_assets directory with environments/, datasets/, charts/")
     values = load_values(root, env)
     jinja = jinja_environment(root)
     sources = []

@@ -151,3 +151,9 @@ def test_a_protected_environment_needs_approval_before_anything_is_sent(assets: 
     bundle = compile_bundle(load_sources("production", assets), resolve_uri=False)
     with pytest.raises(ApprovalRequired, match="--approve"):
         apply_bundle(bundle, client=None, state_dsn="", protected=True)  # type: ignore[arg-type]
+
+
+def test_an_assets_directory_that_does_not_exist_says_so(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["validate", "--env", "local", "--assets", str(tmp_path / "nonexistent")])
+    assert result.exit_code == 1  # validate: the code is not valid
+    assert f"{tmp_path / 'nonexistent'}: directory not found; fix: pass --assets" in result.output

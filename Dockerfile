@@ -18,7 +18,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 # tesseract-ocr, the OCR fallback engine).
 COPY scripts/system-packages.sh scripts/system-packages.txt /opt/hybrid-setup/
 RUN apt-get update \
-    && /opt/hybrid-setup/system-packages.sh --require runtime \
+    && /opt/hybrid-setup/system-packages.sh --require $(/opt/hybrid-setup/system-packages.sh --list runtime) \
     && rm -rf /var/lib/apt/lists/*
 
 # A virtual environment and an editable install with the deployment's extra, as `make install` builds .venv.

@@ -7,6 +7,11 @@ BIN    := $(VENV)/bin
 HYBRID := $(BIN)/hybrid
 SCALE  ?= 1
 SEED   ?= 42
+# Debian packages beyond wheels, per target, from scripts/system-packages.txt (the one list).
+PACKAGES = scripts/system-packages.sh
+RUNTIME_PACKAGES = $(shell $(PACKAGES) --list runtime)
+TEST_PACKAGES = $(shell $(PACKAGES) --list test)
+SCREENSHOT_PACKAGES = $(shell $(PACKAGES) --list screenshots)
 
 .PHONY: help install up down status test lint bench screenshots \
         instance-health-local instance-health-staging instance-health-production \
@@ -16,7 +21,7 @@ help:  ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-28s %s\n", $$1, $$2}'
 
 install: $(VENV)/.installed  ## Build the virtual environment (no services started)
-	@scripts/system-packages.sh runtime
+	@$(PACKAGES) $(RUNTIME_PACKAGES)
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/dagster-dbt project prepare-and-package --file dagster_project/dbt/project.py
 
 $(VENV)/.installed: pyproject.toml
@@ -42,7 +47,7 @@ status: install  ## Each local service, its state, URL and DSN
 	$(HYBRID) stack status
 
 test: install  ## Every test (lint first): installs the Debian packages tests use, starts and stops its own Postgres
-	@scripts/system-packages.sh --require test
+	@$(PACKAGES) --require $(TEST_PACKAGES)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
@@ -53,7 +58,7 @@ bench: install  ## Benchmarks at scale 20 (BENCH_SCALE), as ratios against same-
 	$(BIN)/python -m bench.run --scale $${BENCH_SCALE:-20}
 
 screenshots: $(VENV)/.installed  ## Pictures of the running stack (after `make up`) into docs/images/, by headless Chromium
-	@scripts/system-packages.sh --require screenshots
+	@$(PACKAGES) --require $(SCREENSHOT_PACKAGES)
 	$(BIN)/python scripts/screenshots.py --out docs/images
 
 instance-health-local: install  ## Health of the local environment

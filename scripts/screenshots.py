@@ -220,7 +220,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_STACK_DOWN
     if not Path(args.chromium).exists():
         print(f"error: no Chromium at {args.chromium}; install Debian's chromium "
-              "(scripts/system-packages.sh screenshots) or pass --chromium PATH", file=sys.stderr)
+              "(make screenshots installs it) or pass --chromium PATH", file=sys.stderr)
         return EXIT_STACK_DOWN
     saved = []
     with Chromium(args.chromium, args.width, args.height) as browser:

@@ -1,19 +1,32 @@
 #!/bin/sh
-# Installs the Debian packages of one set named in system-packages.txt (beside this script) that are
+# Installs the Debian packages named (each listed in system-packages.txt beside this script) that are
 # missing, when run as root with apt-get; otherwise it names the command that installs them. With
 # --require, a package it could not install stops the caller (exit 1) with one line naming it.
-# Usage: scripts/system-packages.sh [--require] SET     (SET: runtime, test or screenshots)
-#   scripts/system-packages.sh --require test
+# `--list SET` prints the packages of one set (runtime, test, screenshots), for the Makefile.
+# Usage: scripts/system-packages.sh [--require] PACKAGE...  |  scripts/system-packages.sh --list SET
+#   scripts/system-packages.sh --require $(scripts/system-packages.sh --list test)
 set -u
+manifest="$(dirname "$0")/system-packages.txt"
+usage() { sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+[ -r "$manifest" ] || { echo "error: cannot read $manifest (the package list beside $0)" >&2; exit 2; }
+
+entries() {  # the list without comments: PACKAGE PROVIDES SETS...
+    grep -v '^[[:space:]]*\(#\|$\)' "$manifest"
+}
+
+if [ "${1:-}" = "--list" ]; then
+    [ $# -eq 2 ] || usage
+    found=$(entries | while read -r package _provides sets; do
+        case " $sets " in *" $2 "*) printf '%s ' "$package" ;; esac
+    done)
+    [ -n "$found" ] || { echo "error: no package in $manifest is used by '$2'" >&2; exit 2; }
+    echo $found
+    exit 0
+fi
+
 require=0
 if [ "${1:-}" = "--require" ]; then require=1; shift; fi
-if [ $# -ne 1 ] || [ "$1" = "--help" ] || [ "$1" = "-h" ]; then
-    sed -n '2,6p' "$0" | sed 's/^# \{0,1\}//' >&2
-    exit 2
-fi
-set_name=$1
-manifest="$(dirname "$0")/system-packages.txt"
-[ -r "$manifest" ] || { echo "error: cannot read $manifest (the package list beside $0)" >&2; exit 2; }
+{ [ $# -ge 1 ] && [ "$1" != "--help" ] && [ "$1" != "-h" ]; } || usage
 
 provided() {  # a program on PATH, or an absolute path of a file the package installs
     case "$1" in
@@ -22,19 +35,19 @@ provided() {  # a program on PATH, or an absolute path of a file the package ins
     esac
 }
 
-wanted=""; missing=""
-while read -r package provides sets; do
-    case "$package" in ''|'#'*) continue ;; esac
-    case " $sets " in *" $set_name "*) ;; *) continue ;; esac
-    wanted="$wanted $package"
-    provided "$provides" || missing="$missing $package"
-done < "$manifest"
-[ -n "$wanted" ] || { echo "error: no package in $manifest is used by '$set_name'" >&2; exit 2; }
+missing=""
+for wanted in "$@"; do
+    provides=$(entries | while read -r package provides _sets; do
+        [ "$package" = "$wanted" ] && echo "$provides"
+    done)
+    [ -n "$provides" ] || { echo "error: '$wanted' is not in $manifest; add it there first" >&2; exit 2; }
+    provided "$provides" || missing="$missing $wanted"
+done
 [ -z "$missing" ] && exit 0
 
 log=/tmp/hybrid-apt.log
 if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
-    echo "installing Debian packages for '$set_name':$missing (log: $log)" >&2
+    echo "installing Debian packages:$missing (log: $log)" >&2
     export DEBIAN_FRONTEND=noninteractive
     started=$(date +%s)
     if apt-get install -y --no-install-recommends $missing >"$log" 2>&1 \
@@ -49,6 +62,6 @@ elif [ "$(id -u)" != "0" ]; then
 else
     reason="no apt-get on this machine"
 fi
-echo "missing Debian packages for '$set_name':$missing ($reason). Fix: sudo apt-get install$missing" >&2
+echo "missing Debian packages:$missing ($reason). Fix: sudo apt-get install$missing" >&2
 [ "$require" = "1" ] && exit 1
 exit 0

@@ -64,12 +64,14 @@ def test_the_dbt_manifest_is_prepared_with_makes_command_before_runs_get_their_o
 
 
 def test_system_packages_come_from_makes_script_and_list_with_the_same_set() -> None:
-    make_line = next(line for line in make_recipe("install") if "system-packages.sh" in line)
-    assert shlex.split(make_line)[1:] == ["runtime"]
+    make_line = next(line for line in make_recipe("install") if "$(PACKAGES)" in line)
+    assert shlex.split(make_line)[1:] == ["$(RUNTIME_PACKAGES)"]
+    assert "RUNTIME_PACKAGES = $(shell $(PACKAGES) --list runtime)" in MAKEFILE
     assert ("COPY", "scripts/system-packages.sh scripts/system-packages.txt /opt/hybrid-setup/") in STEPS
     docker_run = next(run for run in RUNS if "system-packages.sh" in run)
     assert "apt-get update" in docker_run
-    assert "/opt/hybrid-setup/system-packages.sh --require runtime" in docker_run
+    assert "/opt/hybrid-setup/system-packages.sh --require $(/opt/hybrid-setup/system-packages.sh --list runtime)" \
+        in docker_run
 
 
 def test_the_image_runs_the_code_location_as_a_non_root_user() -> None:

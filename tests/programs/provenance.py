@@ -19,8 +19,10 @@ from dagster_project.superset import venv as superset_venv
 
 MANIFEST = ROOT / "scripts" / "system-packages.txt"
 # Present before the project is cloned: Debian's essential packages (dash, coreutils; every Debian and
-# python:3.11 image has them), its `passwd` (priority required) and the interpreter the machine starts with.
+# python:3.11 image has them), its `passwd` (priority required), and the two programs the project requires:
+# Python 3.11 and make.
 BASE_SYSTEM = {
+    "make": "the make the machine starts with (the project's one requirement besides Python 3.11)",
     "sh": "the POSIX shell (Debian's dash, essential)",
     "tail": "Debian's coreutils (essential): Dagster's compute-log capture runs `tail -F`",
     "uname": "Debian's coreutils (essential): platform.processor() runs `uname -p`",

@@ -93,9 +93,12 @@ def test_the_docs_list_every_program_and_package() -> None:
 
 
 def test_make_test_installs_the_test_set_before_any_test_and_the_test_set_has_the_browser() -> None:
-    recipe = re.search(r"^test:.*\n((?:\t.*\n)+)", (ROOT / "Makefile").read_text(), re.M).group(1).splitlines()
-    assert recipe[0].strip() == "@scripts/system-packages.sh --require test"
-    assert any("pytest" in line for line in recipe[1:])
+    # What `make test` will run, printed by make itself: the packages by name, before ruff and pytest.
+    commands = subprocess.run(["make", "-n", "test"], cwd=ROOT, capture_output=True, text=True, timeout=60,
+                              check=True).stdout.splitlines()
+    install = next(i for i, line in enumerate(commands) if "system-packages.sh --require" in line)
+    assert commands[install].split("--require", 1)[1].split() == ["tesseract-ocr", "chromium", "fonts-liberation"]
+    assert install < next(i for i, line in enumerate(commands) if "pytest" in line)
     test_set = {p.package for p in system_packages() if "test" in p.sets}
     assert test_set == {"tesseract-ocr", "chromium", "fonts-liberation"}
 
@@ -134,7 +137,7 @@ def bare_script(tmp_path: Path) -> Path:
     (tmp_path / "system-packages.txt").write_text("# test\nhybrid-absent-pkg  hybrid-absent-program  test\n")
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
-    for tool in ("id", "dirname", "sed", "date"):
+    for tool in ("id", "dirname", "sed", "date", "grep"):
         (bin_dir / tool).symlink_to(next(Path(d) / tool for d in ("/usr/bin", "/bin") if (Path(d) / tool).exists()))
     return tmp_path
 
@@ -146,17 +149,21 @@ def _run_script(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_a_package_that_cannot_be_installed_stops_make_test_with_one_line_and_the_fix(bare_script: Path) -> None:
-    done = _run_script(bare_script, "--require", "test")
+    listed = _run_script(bare_script, "--list", "test")
+    assert (listed.returncode, listed.stdout) == (0, "hybrid-absent-pkg\n")
+    done = _run_script(bare_script, "--require", *listed.stdout.split())
     assert done.returncode == 1
     lines = done.stderr.splitlines()
     assert len(lines) == 1 and "hybrid-absent-pkg" in lines[0]
     assert lines[0].endswith("Fix: sudo apt-get install hybrid-absent-pkg")
-    assert _run_script(bare_script, "test").returncode == 0  # make install only warns
+    assert _run_script(bare_script, "hybrid-absent-pkg").returncode == 0  # make install only warns
 
 
-def test_a_set_the_list_does_not_name_is_an_error_not_a_pass(bare_script: Path) -> None:
-    done = _run_script(bare_script, "--require", "tset")
+def test_a_set_or_package_the_list_does_not_name_is_an_error_not_a_pass(bare_script: Path) -> None:
+    done = _run_script(bare_script, "--list", "tset")
     assert done.returncode == 2 and "no package in" in done.stderr and "'tset'" in done.stderr
+    done = _run_script(bare_script, "--require", "hybrid-absent-pkg", "lynx")
+    assert done.returncode == 2 and "'lynx' is not in" in done.stderr
 
 
 def test_the_shipped_list_parses_and_every_line_has_a_known_set() -> None:

@@ -24,8 +24,8 @@ from dagster_project import paths
 KINDS = ("datasets", "charts", "dashboards")
 # What each opening delimiter renders from: `literal()` writes `[[ delimiters.variable ]]` for `[[`.
 DELIMITERS = {"variable": "[[", "block": "[%", "comment": "[#"}
-_OPENERS = re.compile(r"\[([\[%#])")
-_OPENER_NAMES = {"[": "variable", "%": "block", "#": "comment"}
+_OPENER_NAMES = {opener: name for name, opener in DELIMITERS.items()}
+_OPENERS = re.compile("|".join(map(re.escape, _OPENER_NAMES)))
 
 
 class AssetError(Exception):
@@ -75,7 +75,7 @@ def namespace(env: str, values: dict[str, Any]) -> str:
 def literal(text: str) -> str:
     """Template text that renders to `text` itself: every opening delimiter becomes an expression that
     yields it. The escape has no quotes or backslashes, so YAML's quoting cannot change it."""
-    return _OPENERS.sub(lambda m: f"[[ delimiters.{_OPENER_NAMES[m.group(1)]} ]]", text)
+    return _OPENERS.sub(lambda m: f"[[ delimiters.{_OPENER_NAMES[m.group()]} ]]", text)
 
 
 def jinja_environment(root: Path) -> jinja2.Environment:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 from dagster_project import paths
@@ -37,14 +38,16 @@ def python_files() -> list[Path]:
     return sorted(p for top in SCANNED for p in (ROOT / top).rglob("*.py") if ".venv" not in p.parts)
 
 
-def scan() -> tuple[list[Named], list[Dynamic]]:
+@cache
+def scan() -> tuple[tuple[Named, ...], tuple[Dynamic, ...]]:
+    """Once per session: the tests that read it share one parse of the tree."""
     named: list[Named] = []
     dynamic: list[Dynamic] = []
     for path in python_files():
         found, unknown = _scan_module(path)
         named += found
         dynamic += unknown
-    return named, dynamic
+    return tuple(named), tuple(dynamic)
 
 
 def _scan_module(path: Path) -> tuple[list[Named], list[Dynamic]]:

@@ -1,6 +1,6 @@
 # syntax=docker/dockerfile:1
-# The project's image: the Dagster code location (gRPC code server), the webserver and daemon, every run
-# (dagster-docker's DockerRunLauncher starts one container of it per run) and the `hybrid` CLI.
+# The project's image: the Dagster code location (gRPC code server, whose subprocesses are the runs), the webserver
+# and daemon, and the `hybrid` CLI.
 # Built by docker-compose.yml (docs/deployment.md); installs the project the way `make install` does.
 FROM python:3.11-slim-bookworm
 
@@ -21,14 +21,14 @@ RUN apt-get update \
     && /opt/hybrid-setup/system-packages.sh --require $(/opt/hybrid-setup/system-packages.sh --list runtime) \
     && rm -rf /var/lib/apt/lists/*
 
-# A virtual environment and an editable install with the deployment's extra, as `make install` builds .venv.
+# A virtual environment and an editable install, as `make install` builds .venv (without the test extras).
 # Dependencies first, against a placeholder package, so that a source change does not reinstall them.
 WORKDIR /app
 COPY pyproject.toml README.md ./
 RUN python -m venv /opt/venv \
     && python -m pip install --quiet --upgrade pip \
     && mkdir dagster_project && touch dagster_project/__init__.py \
-    && python -m pip install --progress-bar off -e '.[deploy]'
+    && python -m pip install --progress-bar off -e .
 COPY . .
 # The dbt manifest is parsed once here, as `make install` does; loading the code location only reads it.
 RUN dagster-dbt project prepare-and-package --file dagster_project/dbt/project.py

@@ -136,7 +136,7 @@ class Dbt:
     """dbt against the bench database, artifacts in a scratch target directory."""
 
     def __init__(self, dsn: str, target: Path) -> None:
-        derived = dbt_env(load_matrix().resolve("local"), {"SUPABASE_DB_URL_LOCAL": dsn})
+        derived = dbt_env(load_matrix().resolve("local"), {"SUPABASE_DBT_URL_LOCAL": dsn})
         self.env = {**os.environ, **derived, "DBT_PROFILES_DIR": str(DBT_PROJECT_DIR)}
         self.target = target
 

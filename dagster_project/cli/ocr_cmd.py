@@ -68,7 +68,7 @@ def ingest(paths: tuple[Path, ...], env_name: str, output: str, notify: bool) ->
     from dagster_project.ocr.pipeline import STATUS_TEXT, BatchReport, process
 
     env = resolve_env(env_name)
-    dsn = env.value("supabase", "db_url")
+    dsn = env.value("supabase", "ocr_url")
     settings = load_settings()
     settings.ensure_dirs()
     arrivals = collect(paths)
@@ -136,7 +136,7 @@ def status(env_name: str, output: str) -> None:
     env = resolve_env(env_name)
     settings = load_settings()
     batches = inbox.claimed_batches(settings.claimed)
-    with psycopg.connect(env.value("supabase", "db_url"), connect_timeout=10) as conn:
+    with psycopg.connect(env.value("supabase", "ocr_url"), connect_timeout=10) as conn:
         warehouse = load.counts(conn)
     document = {
         "env": env.name,

@@ -21,7 +21,7 @@ from dagster_project.config.dotenv import read_env_file
 SERVICES = ("odoo", "supabase", "superset")
 REQUIRED_VARIABLES = {
     "odoo": ("db_url",),
-    "supabase": ("db_url",),
+    "supabase": ("db_url", "dbt_url", "ocr_url", "ops_url"),
     "superset": ("url", "admin_user", "admin_pass", "meta_db_url"),
 }
 

@@ -3,11 +3,14 @@ from text (an exception's message, a response) before it reaches a log, a Dagste
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 import httpx
 
 MASK = "***"
+# The password of a connection string: postgresql://user:<password>@host (psycopg, SQLAlchemy, libpq URIs).
+URI_PASSWORD = re.compile(r"(://[^:/@\s]+:)[^@\s]+@")
 
 
 def _url(text: str) -> httpx.URL | None:
@@ -27,8 +30,15 @@ def mask_url(url: str) -> str:
     return f"{parsed.scheme}://{parsed.host}{port}/{MASK}"
 
 
-def redact(text: str, secrets: Iterable[str | None]) -> str:
-    """`text` with every secret value (and a URL's path and query, which carry its token) replaced."""
+def uri_password(uri: str) -> str | None:
+    found = URI_PASSWORD.search(uri)
+    return found.group(0)[len(found.group(1)):-1] if found else None
+
+
+def redact(text: str, secrets: Iterable[str | None] = ()) -> str:
+    """`text` with every connection string's password, every secret value (and a secret URL's path and query,
+    which carry its token) replaced."""
+    text = URI_PASSWORD.sub(rf"\1{MASK}@", text)
     for secret in sorted((s for s in secrets if s), key=len, reverse=True):
         parsed = _url(secret)
         text = text.replace(secret, mask_url(secret) if parsed else MASK)

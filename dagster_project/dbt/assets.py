@@ -86,7 +86,7 @@ def build_dbt_assets(env: Environment, project: DbtProject = finance_dbt_project
                            config: DbtBuildConfig) -> Iterator[Any]:
         args = ["build", *(["--full-refresh"] if config.full_refresh else [])]
         with dbt_environment(env), warm_parse(project, env.name) as target_path:
-            dsn = env.value("supabase", "db_url")
+            dsn = env.value("supabase", "dbt_url")
             for event in dbt.cli(args, context=context, target_path=target_path).stream():
                 yield with_failing_rows(event, dsn)
 

@@ -1,6 +1,6 @@
 """The DBT_* connection variables dbt-postgres reads (dbt/profiles.yml), derived from the instance matrix.
 
-The matrix keeps one warehouse connection string per environment (SUPABASE_DB_URL_<ENV>); dbt wants
+The matrix keeps dbt's warehouse connection string per environment (SUPABASE_DBT_URL_<ENV>, role dbt); dbt wants
 host/port/user/password/dbname. Deriving them here, in memory, keeps the secret out of every file.
 
 Run dbt by hand with them: ``python -m dagster_project.dbt.env --env local -- dbt build``.
@@ -31,8 +31,8 @@ class DbtEnvError(MatrixError):
 
 def dbt_env(env: Environment, environ: Mapping[str, str] | None = None) -> dict[str, str]:
     """DBT_TARGET, DBT_HOST, DBT_PORT, DBT_USER, DBT_PASSWORD, DBT_DBNAME, DBT_SSLMODE for `env`."""
-    dsn = env.value("supabase", "db_url", environ)
-    variable = " or ".join(env.supabase.variables["db_url"])
+    dsn = env.value("supabase", "dbt_url", environ)
+    variable = " or ".join(env.supabase.variables["dbt_url"])
     try:
         parts = conninfo_to_dict(dsn)
     except ProgrammingError as exc:

@@ -1,6 +1,6 @@
 """The Postgres init script of docker-compose.yml, rendered from the local stack's provisioning specs.
 
-docker/postgres/initdb.d/10-hybrid.sh creates the roles, databases, schemas and read-only grants that
+docker/postgres/initdb.d/10-hybrid.sh creates the roles, databases, schemas and grants that
 `hybrid stack up` provisions (dagster_project/stack/provision.py), with the databases named as the instance
 matrix names them for the environment the compose deployment serves. Passwords reach psql as variables from
 the container's environment, never the file. Every statement checks the catalog first and passwords are
@@ -16,15 +16,8 @@ from psycopg import sql
 
 from dagster_project import paths
 from dagster_project.config.matrix import load_matrix
-from dagster_project.stack.provision import (
-    DATABASES,
-    LOGIN_ROLES,
-    READER_DATABASE,
-    READER_ROLE,
-    READER_SCHEMAS,
-    REPLICATION_ROLES,
-    DatabaseSpec,
-)
+from dagster_project.stack.provision import DATABASES, DatabaseSpec, role_attributes
+from dagster_project.stack.roles import create_role, database_access, schema_owner, warehouse_statements
 
 COMPOSE_ENV = "staging"  # the matrix environment docker-compose.yml serves (docs/deployment.md)
 SCRIPT = paths.PROJECT_ROOT / "docker" / "postgres" / "initdb.d" / "10-hybrid.sh"
@@ -34,7 +27,10 @@ PASSWORD_VARIABLES = {
     "superset": "SUPERSET_DB_PASSWORD",
     "dagster": "DAGSTER_DB_PASSWORD",
     "odoo_replicator": "ODOO_REPLICATOR_PASSWORD",
-    READER_ROLE: "SUPERSET_READER_PASSWORD",
+    "superset_reader": "SUPERSET_READER_PASSWORD",
+    "dbt": "DBT_DB_PASSWORD",
+    "ocr": "OCR_DB_PASSWORD",
+    "ops": "OPS_DB_PASSWORD",
 }
 
 
@@ -52,27 +48,29 @@ def databases(env_name: str = COMPOSE_ENV) -> tuple[DatabaseSpec, ...]:
 
 
 def render_sql(env_name: str = COMPOSE_ENV) -> str:
-    """The psql script: roles, databases, schemas, then the read-only reader, in provision()'s order."""
+    """The psql script: roles, databases, who may connect, schemas and the grants, in provision()'s order."""
     specs = databases(env_name)
-    lines: list[str] = ["-- login roles"]
-    for role in LOGIN_ROLES:
-        lines += _create_role(role, "LOGIN", "WITH LOGIN")
-    lines.append("-- the subscription's role: may stream WAL, never a superuser")
-    for role in REPLICATION_ROLES:
-        lines += _create_role(role, "LOGIN REPLICATION", "WITH LOGIN REPLICATION NOSUPERUSER")
+    lines: list[str] = ["-- login roles: database owners, the subscription's role, one role per job"]
+    for role, attributes in role_attributes().items():
+        lines += _create_role(role, attributes)
     lines.append("-- databases")
     for spec in specs:
         create = sql.SQL("CREATE DATABASE {} OWNER {} ENCODING 'UTF8'").format(
             sql.Identifier(spec.name), sql.Identifier(spec.owner))
         lines.append(_unless(create, "pg_database", "datname", spec.name))
+    lines.append("-- nobody connects but the owner and the roles named here")
+    lines.append("BEGIN;")
+    for spec in specs:
+        lines += [_text(statement) + ";" for statement in database_access(spec.name, spec.connect, spec.temporary)]
+    lines.append("COMMIT;")
     for spec in (s for s in specs if s.schemas):
-        lines.append(f"-- schemas of {spec.name}")
+        lines.append(f"-- schemas of {spec.name}, each owned by the job that writes it, and the read grants")
         lines.append(_text(sql.SQL("\\connect {}").format(sql.Identifier(spec.name))))
         for schema in spec.schemas:
             create = sql.SQL("CREATE SCHEMA {} AUTHORIZATION {}").format(sql.Identifier(schema),
-                                                                         sql.Identifier(spec.owner))
+                                                                         sql.Identifier(schema_owner(schema)))
             lines.append(_unless(create, "pg_namespace", "nspname", schema))
-    lines += _reader(env_name, specs)
+        lines += ["BEGIN;", *(_text(statement) + ";" for statement in warehouse_statements()), "COMMIT;"]
     return "\n".join(lines) + "\n"
 
 
@@ -93,29 +91,10 @@ psql -v ON_ERROR_STOP=1 --no-psqlrc --username "${{POSTGRES_USER:-postgres}}" --
 """
 
 
-def _create_role(role: str, create_attributes: str, alter_attributes: str) -> list[str]:
-    ident = sql.Identifier(role)
-    create = sql.SQL("CREATE ROLE {} " + create_attributes).format(ident)  # attributes: constants above
-    alter = sql.SQL("ALTER ROLE {} " + alter_attributes + " PASSWORD ").format(ident)
-    return [_unless(create, "pg_roles", "rolname", role), _text(alter) + f":'{_psql_variable(role)}';"]
-
-
-def _reader(env_name: str, specs: tuple[DatabaseSpec, ...]) -> list[str]:
-    database = database_name(READER_DATABASE, env_name)
-    owner = sql.Identifier(next(spec.owner for spec in specs if spec.name == database))
-    role = sql.Identifier(READER_ROLE)
-    lines = [f"-- {READER_ROLE}: reads {', '.join(READER_SCHEMAS)} in {database}, writes nothing, read-only by default",
-             _text(sql.SQL("\\connect {}").format(sql.Identifier(database))),
-             *_create_role(READER_ROLE, "LOGIN", "WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION"),
-             _text(sql.SQL("ALTER ROLE {} SET default_transaction_read_only = on;").format(role))]
-    for schema in map(sql.Identifier, READER_SCHEMAS):
-        lines += [
-            _text(sql.SQL("GRANT USAGE ON SCHEMA {} TO {};").format(schema, role)),
-            _text(sql.SQL("GRANT SELECT ON ALL TABLES IN SCHEMA {} TO {};").format(schema, role)),
-            _text(sql.SQL("ALTER DEFAULT PRIVILEGES FOR ROLE {} IN SCHEMA {} GRANT SELECT ON TABLES TO {};")
-                  .format(owner, schema, role)),
-        ]
-    return lines
+def _create_role(role: str, attributes: str) -> list[str]:
+    alter = sql.SQL("ALTER ROLE {} WITH " + attributes + " PASSWORD ").format(sql.Identifier(role))
+    return [_unless(create_role(role, attributes), "pg_roles", "rolname", role),
+            _text(alter) + f":'{_psql_variable(role)}';"]
 
 
 def _unless(statement: sql.Composed, catalog: str, column: str, name: str) -> str:

@@ -1,9 +1,10 @@
 """The Dagster instance configuration (dagster.yaml) of the local stack and of a deployment, from one place.
 
 Both share the run queue, run monitoring, concurrency pools and tick retention (`shared_settings`); they differ
-in storage (the local `dagster` database by URL; Supabase's direct connection with sslmode=require) and in
-where runs execute (a subprocess locally; one Docker container per run through dagster-docker's
-DockerRunLauncher). deploy/dagster/dagster.yaml is rendered from `deploy_instance()`; `hybrid stack up`
+in storage (the local `dagster` database by URL; Supabase's direct connection, its server certificate verified
+against the CA file at POSTGRES_CA). Runs execute as subprocesses of the code server in both: the deployment
+needs no Docker socket (which is root on the host) and only the code server holds the jobs' credentials.
+deploy/dagster/dagster.yaml is rendered from `deploy_instance()`; `hybrid stack up`
 writes `local_instance()` into DAGSTER_HOME. No secret is ever in either file: credentials are `env:`
 references resolved by each process.
 """
@@ -28,27 +29,10 @@ STORAGE_VARIABLES = {
     "password": "DAGSTER_PG_PASSWORD",
     "db_name": "DAGSTER_PG_DB",
 }
-# What every run container gets from the daemon's environment, whatever its code location: the storage and the
-# operations settings. A code location adds its own environment's variables (its `DAGSTER_CONTAINER_CONTEXT`).
-RUN_ENV_VARS = (
-    *STORAGE_VARIABLES.values(),
-    "HYBRID_ENV",
-    "MATTERMOST_WEBHOOK_URL",
-    "DAGSTER_WEBSERVER_URL",
-    "BIG_INVOICE_THRESHOLD",
-    "DAGSTER_RETENTION_DAYS",
-    "DAGSTER_RETENTION_FAILED_DAYS",
-    "OCR_SERVICE_URL",
-)
-# Docker objects the run containers join; docker-compose.yml gives them these fixed names.
-DOCKER_NETWORK = "hybrid"
-# Compute logs and artifacts, shared by the webserver (which shows them) and the run containers (which write them).
+# Compute logs and artifacts, shared by the webserver (which shows them) and the code server (whose runs write them).
 STORAGE_VOLUME, STORAGE_DIR = "hybrid_dagster_storage", "/opt/dagster/storage"
-# dbt run directories and the partial-parse cache (DBT_TARGET_PATH), kept between run containers.
-DBT_VOLUME, DBT_DIR = "hybrid_dbt_state", "/var/lib/hybrid/dbt"
-# The OCR inbox, archive and quarantine: the sensor (code server) and the runs see the same files.
-OCR_VOLUME, OCR_DIR = "hybrid_ocr", "/var/lib/hybrid/ocr"
-RUN_VOLUMES = (f"{STORAGE_VOLUME}:{STORAGE_DIR}", f"{DBT_VOLUME}:{DBT_DIR}", f"{OCR_VOLUME}:{OCR_DIR}")
+# The CA that signed the Postgres server's certificate (docker/postgres/make-certs.sh; Supabase's CA for Supabase).
+POSTGRES_CA = "/etc/hybrid/tls/postgres-ca.crt"
 
 MAX_CONCURRENT_RUNS = 4
 
@@ -90,20 +74,13 @@ def local_instance() -> dict[str, Any]:
 
 
 def deploy_instance() -> dict[str, Any]:
-    """Staging and production: storage on Supabase's direct connection, one container per run."""
+    """Staging and production: storage on a verified TLS connection, runs in the code server's container."""
     storage = {field: {"env": variable} for field, variable in STORAGE_VARIABLES.items()}
-    storage["params"] = {"sslmode": "require", "connect_timeout": 10, "application_name": "dagster"}
+    storage["params"] = {"sslmode": "verify-full", "sslrootcert": POSTGRES_CA, "connect_timeout": 10,
+                         "application_name": "dagster"}
     return {
         "storage": {"postgres": {"postgres_db": storage}},
-        "run_launcher": {
-            "module": "dagster_docker",
-            "class": "DockerRunLauncher",
-            "config": {
-                "network": DOCKER_NETWORK,
-                "env_vars": list(RUN_ENV_VARS),
-                "container_kwargs": {"volumes": list(RUN_VOLUMES)},
-            },
-        },
+        "run_launcher": {"module": "dagster._core.launcher", "class": "DefaultRunLauncher"},
         "local_artifact_storage": {
             "module": "dagster._core.storage.root",
             "class": "LocalArtifactStorage",

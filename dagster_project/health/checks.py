@@ -39,7 +39,7 @@ def check_environment(env: Environment, environ: Mapping[str, str] | None = None
     return [
         _odoo_web(env, timeout),
         _sql(env, "odoo", "db_url", "database", environ, timeout),
-        _sql(env, "supabase", "db_url", "warehouse", environ, timeout),
+        _sql(env, "supabase", "ops_url", "warehouse", environ, timeout),
         _superset_web(env, environ, timeout),
         _sql(env, "superset", "meta_db_url", "metadata database", environ, timeout),
     ]

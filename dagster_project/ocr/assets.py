@@ -44,7 +44,7 @@ class OcrBatchConfig(Config):
 
 
 def ocr_asset_specs(env: Environment) -> list[AssetSpec]:
-    where = f"schema ocr of the {env.name} warehouse ({env.supabase.variables['db_url'][0]})"
+    where = f"schema ocr of the {env.name} warehouse ({env.supabase.variables['ocr_url'][0]})"
     return [
         AssetSpec(DOCUMENTS, group_name=GROUP, kinds={"postgres"}, metadata={"dagster/table_name": "ocr.documents"},
                   description=f"Every document received, loaded or quarantined, keyed by content SHA-256; {where}."),
@@ -61,7 +61,7 @@ def build_ocr_assets(env: Environment) -> AssetsDefinition:
     @multi_asset(specs=ocr_asset_specs(env), name=LOAD_OP,
                  description="Hash, extract, validate and load a batch of inbox files; archive or quarantine them.")
     def ocr_load(context: AssetExecutionContext, config: OcrBatchConfig,
-                 warehouse: PostgresResource) -> Iterator[MaterializeResult]:
+                 ocr_warehouse: PostgresResource) -> Iterator[MaterializeResult]:
         settings = load_settings()
         settings.ensure_dirs()
         if "/" in config.batch or config.batch.startswith("."):
@@ -70,7 +70,7 @@ def build_ocr_assets(env: Environment) -> AssetsDefinition:
         folder = settings.claimed / config.batch if config.batch else settings.inbox
         arrivals = group(folder, [from_token(token) for token in config.files])
         context.log.info(f"{len(arrivals)} arrivals in {folder}")
-        report = process(arrivals, settings, warehouse.dsn, run_id=context.run.run_id,
+        report = process(arrivals, settings, ocr_warehouse.dsn, run_id=context.run.run_id,
                          on_outcome=lambda outcome: _log(context, outcome))
         if config.batch:
             remove_if_empty(folder)
@@ -78,7 +78,7 @@ def build_ocr_assets(env: Environment) -> AssetsDefinition:
         delivery = notify(report, label, settings.alert_threshold)
         for failure in delivery.failures:
             context.log.error(f"Mattermost notification failed: {failure}")
-        with psycopg.connect(warehouse.dsn) as conn:
+        with psycopg.connect(ocr_warehouse.dsn, connect_timeout=10) as conn:
             totals = load.counts(conn)
         yield from _results(report, totals, delivery.posted)
         deferred = report.of("deferred")

@@ -15,8 +15,12 @@ MAX_SCANNED_PAGES = 10  # at a few seconds a page, more is a batch to split, not
 MIN_WIDTH = 1600  # px; a letter page scanned at 200 dpi is 1700 px wide
 MAX_UPSCALE = 3.0
 MAX_SIDE = 7000  # px; larger scans are shrunk, which keeps Tesseract's time and memory bounded
+# Pillow's own bound (about 89 megapixels; a letter page at 600 dpi is 34): a file declaring more is refused before
+# it is decoded, since a few kilobytes can declare gigabytes of pixels (a decompression bomb).
+MAX_PIXELS = Image.MAX_IMAGE_PIXELS
 # What Pillow raises on a corrupt or truncated file (TypeError: a TIFF whose dimensions were cut off).
-UNREADABLE_IMAGE = (OSError, SyntaxError, ValueError, EOFError, TypeError, Image.DecompressionBombError)
+UNREADABLE_IMAGE = (OSError, SyntaxError, ValueError, EOFError, TypeError)
+BOMB = (Image.DecompressionBombError, Image.DecompressionBombWarning)
 
 
 @dataclass(frozen=True)
@@ -39,13 +43,19 @@ def image_scans(document: Document) -> list[Scan]:
     frames: list[Image.Image] = []
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # large scans are shrunk below
+            warnings.simplefilter("error", Image.DecompressionBombWarning)  # refused, never decoded
             warnings.simplefilter("ignore", UserWarning)  # "Corrupt EXIF data": the decode result is what counts
             with Image.open(BytesIO(document.data)) as image:
                 for index, frame in enumerate(ImageSequence.Iterator(image)):
                     if index == MAX_SCANNED_PAGES:
                         raise too_many_pages(document)
+                    if frame.width * frame.height > MAX_PIXELS:
+                        raise Image.DecompressionBombError(f"page {index + 1} is {frame.width}x{frame.height}")
                     frames.append(frame.copy())  # decodes the frame: corrupt data fails here
+    except BOMB as exc:
+        raise UnreadableDocument(
+            f"{document.name} declares more pixels than a scan may have ({exc}; at most {MAX_PIXELS:,} pixels, "
+            "about a letter page at 900 dpi): scan it again at 300 dpi") from exc
     except UNREADABLE_IMAGE as exc:
         kind = document.media_type.removeprefix("image/").upper()
         raise UnreadableDocument(f"{document.name} is not a readable {kind} image ({exc})") from exc

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import psycopg
 
+from dagster_project.config import schemas
+
 SCHEMA = "ocr"
 
 DDL: tuple[str, ...] = (
-    "CREATE SCHEMA IF NOT EXISTS ocr",
     """CREATE TABLE IF NOT EXISTS ocr.documents (
         content_sha256 text PRIMARY KEY CHECK (content_sha256 ~ '^[0-9a-f]{64}$'),
         source_name text NOT NULL,
@@ -59,5 +60,6 @@ DDL: tuple[str, ...] = (
 
 def ensure_schema(conn: psycopg.Connection) -> None:
     """Create the `ocr` tables if missing (safe to call on every load; runs in the caller's transaction)."""
+    schemas.ensure_schema(conn, SCHEMA)
     for statement in DDL:
         conn.execute(statement)

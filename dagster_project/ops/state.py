@@ -12,6 +12,8 @@ from __future__ import annotations
 import psycopg
 from psycopg import sql
 
+from dagster_project.config import schemas
+
 SCHEMA = "ops"
 HEALTH_LOG = "health_log"
 INVOICE_ALERTS = "invoice_alerts"
@@ -53,7 +55,7 @@ _INVOICE_ALERTS_INDEXES = (
 
 
 def ensure_schema(conn: psycopg.Connection) -> None:
-    conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(SCHEMA)))
+    schemas.ensure_schema(conn, SCHEMA)
 
 
 def _exists(conn: psycopg.Connection, table: str) -> bool:

@@ -11,6 +11,8 @@ from dagster import ConfigurableResource, EnvVar
 
 from dagster_project.config.matrix import Environment, load_matrix
 
+CONNECT_TIMEOUT = 10  # seconds: a host that accepts TCP and never answers must not stall a sensor tick
+
 
 class PostgresResource(ConfigurableResource):
     """A Postgres database reached by a connection string that lives only in the environment."""
@@ -19,7 +21,7 @@ class PostgresResource(ConfigurableResource):
 
     @contextmanager
     def connect(self) -> Iterator[psycopg.Connection]:
-        with psycopg.connect(self.dsn) as conn:
+        with psycopg.connect(self.dsn, connect_timeout=CONNECT_TIMEOUT) as conn:
             yield conn
 
 
@@ -29,7 +31,10 @@ def current_environment() -> Environment:
 
 
 def database_resources(env: Environment) -> dict[str, PostgresResource]:
+    """Each job's own role (docs/security.md): `warehouse` is the ops role (operations tables, replica
+    monitoring), `ocr_warehouse` the role that may write only schema ocr. The superuser is none of them."""
     return {
         "odoo_db": PostgresResource(dsn=EnvVar(env.odoo.variables["db_url"][0])),
-        "warehouse": PostgresResource(dsn=EnvVar(env.supabase.variables["db_url"][0])),
+        "warehouse": PostgresResource(dsn=EnvVar(env.supabase.variables["ops_url"][0])),
+        "ocr_warehouse": PostgresResource(dsn=EnvVar(env.supabase.variables["ocr_url"][0])),
     }

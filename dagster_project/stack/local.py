@@ -32,7 +32,7 @@ Progress = Callable[[str], None]
 WAREHOUSE_DATABASE = "warehouse"  # the Superset database that reads the warehouse as superset_reader
 DATABASE_SERVICES = (
     ("odoo-db", "odoo", "odoo_local"),
-    ("warehouse", "postgres", "postgres"),
+    ("warehouse", "ops", "postgres"),
     ("superset-meta", "superset", "superset_meta"),
     ("dagster-storage", "dagster", "dagster"),
 )
@@ -85,6 +85,9 @@ class LocalStack:
             first["odoo", "db_url"]: self.dsn("odoo", "odoo_local"),
             first["odoo", "replication_url"]: self.dsn("odoo_replicator", "odoo_local"),
             first["supabase", "db_url"]: self.dsn("postgres", "postgres"),
+            first["supabase", "dbt_url"]: self.dsn("dbt", "postgres"),
+            first["supabase", "ocr_url"]: self.dsn("ocr", "postgres"),
+            first["supabase", "ops_url"]: self.dsn("ops", "postgres"),
             first["superset", "meta_db_url"]: self.dsn("superset", "superset_meta"),
             first["superset", "url"]: f"http://localhost:{self.superset.port}",
             first["superset", "admin_user"]: admin_user,

@@ -13,6 +13,7 @@ import signal
 import socket
 import tempfile
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,6 +43,14 @@ SERVER_SETTINGS = {
     "log_timezone": "'UTC'",
     "log_line_prefix": "'%m [%p] %q%u@%d '",
 }
+# Who may connect how (the server's hba_file): password logins only, over loopback TCP and the socket directory.
+# No `replication` line: nothing here uses physical replication (a copy of every database, open to every role
+# in initdb's own file); the subscription's logical replication connects to a database and matches these lines.
+HBA_RULES = """# managed by `hybrid stack` (dagster_project/stack/postgres.py); edits are overwritten
+local all all scram-sha-256
+host  all all 127.0.0.1/32 scram-sha-256
+host  all all ::1/128 scram-sha-256
+"""
 
 
 def server_install() -> Path:
@@ -83,7 +92,8 @@ class ServerState:
 class LocalPostgres:
     """One Postgres cluster under `<state>/pg`, listening on 127.0.0.1:`port`."""
 
-    def __init__(self, state_dir: Path, port: int | None = None):
+    def __init__(self, state_dir: Path, port: int | None = None, settings: Mapping[str, str] | None = None):
+        self.settings = dict(settings or {})  # beyond SERVER_SETTINGS (a test's TLS files, say)
         self.root = state_dir / "pg"
         self.data = self.root / "data"
         self.sockets = self.root / "run"
@@ -192,8 +202,11 @@ class LocalPostgres:
     # -- helpers ---------------------------------------------------------------------------------
     def _write_settings(self) -> None:
         """Settings live in an included file we own, so `up` can rewrite them (a new port) safely."""
+        hba = self.data / "hybrid_hba.conf"
+        hba.write_text(HBA_RULES)
+        osuser.give_to_server_user(hba)
         settings = {**SERVER_SETTINGS, "port": str(self.port), "listen_addresses": f"'{HOST}'",
-                    "unix_socket_directories": f"'{self.sockets}'"}
+                    "unix_socket_directories": f"'{self.sockets}'", "hba_file": f"'{hba}'", **self.settings}
         conf = self.data / "hybrid.conf"
         conf.write_text("".join(f"{key} = {value}\n" for key, value in settings.items()))
         osuser.give_to_server_user(conf)

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import socket
 import tempfile
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 
 from dagster_project import paths
 from dagster_project.stack import osuser
+from dagster_project.stack.postgres import LocalPostgres
 
 
 def free_port() -> int:
@@ -28,3 +31,17 @@ def scratch_state_dir(prefix: str) -> Path:
     path = Path(tempfile.mkdtemp(prefix=prefix, dir=base))
     path.chmod(0o755)
     return path
+
+
+@contextmanager
+def scratch_server(state: Path, superuser_password: str, settings: Mapping[str, str] | None = None,
+                   ) -> Iterator[LocalPostgres]:
+    """An empty PostgreSQL cluster of its own in `state`, on a free port, stopped on exit."""
+    postgres = LocalPostgres(state, free_port(), settings)
+    try:
+        postgres.init(superuser_password)
+        postgres.start(progress=lambda _: None)
+        postgres.wait_ready(superuser_password)
+        yield postgres
+    finally:
+        postgres.stop()

@@ -191,7 +191,9 @@ def _placeholder_uri(sources: AssetSources) -> str:
 def _database(sources: AssetSources, uri: str) -> BundleObject:
     block = sources.values.get("database") or {}
     name = block.get("name") or "warehouse"
-    body = {"database_name": name, "sqlalchemy_uri": uri, "expose_in_sqllab": True, "allow_dml": False,
+    # Not offered in SQL Lab: this connection reads every company (Superset's RLS filters guard the dashboards);
+    # SQL Lab users get a connection of their company's Postgres role, which the marts' own RLS restricts.
+    body = {"database_name": name, "sqlalchemy_uri": uri, "expose_in_sqllab": False, "allow_dml": False,
             "allow_ctas": False, "allow_cvas": False, "allow_run_async": False,
             "extra": {"allows_virtual_table_explore": True, "metadata_params": {}, "engine_params": {},
                       "schemas_allowed_for_file_upload": []},

@@ -21,6 +21,7 @@ from typing import Any
 import httpx
 
 from dagster_project.config.matrix import Environment
+from dagster_project.config.redact import URI_PASSWORD, redact, uri_password
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +35,6 @@ ORDER_COLUMNS = {"database": "database_name", "dataset": "table_name", "chart": 
                  "security/roles": "name", "security/permissions-resources": "id", "security/users": "username"}
 CHANGED_ON = {"database": "changed_on"}  # the one list without changed_on_utc
 _IDEMPOTENT = {"GET", "PUT", "DELETE"}
-_URI_PASSWORD = re.compile(r"(://[^:/@\s]+:)[^@\s]+@")
 
 
 class SupersetError(Exception):
@@ -57,7 +57,7 @@ class SupersetClient:
         self._access: str | None = None
         self._refresh_token: str | None = None
         self._csrf: str | None = None
-        self._secrets: set[str] = {password}
+        self._secrets: set[str | None] = {password}
         self.refreshes = 0  # how often the access token was renewed (observable in tests and logs)
 
     @classmethod
@@ -163,10 +163,8 @@ class SupersetClient:
             raise SupersetError(what, response.status_code, self._mask(_server_message(response)))
 
     def _mask(self, text: str) -> str:
-        text = _URI_PASSWORD.sub(r"\1***@", text)
-        for secret in filter(None, self._secrets):
-            text = text.replace(secret, "***")
-        return text
+        """Passwords and the session's tokens out of a message (a server may echo what it was sent)."""
+        return redact(text, [*self._secrets, self._access, self._refresh_token, self._csrf])
 
     # -- reading -----------------------------------------------------------------------------------
     def get(self, kind: str, pk: int | str) -> dict[str, Any]:
@@ -221,11 +219,11 @@ class SupersetClient:
         what = f"{kind} '{name}' (id {pk})" if name else f"{kind} id {pk}"
         self.request("DELETE", f"/api/v1/{_kind(kind)}/{pk}", what)
 
-    def ensure_database(self, name: str, uri: str, *, expose_in_sqllab: bool = True, allow_dml: bool = False,
+    def ensure_database(self, name: str, uri: str, *, expose_in_sqllab: bool = False, allow_dml: bool = False,
                         **options: Any) -> int:
         """Register a database once (matched by name); an existing one is updated only when its masked
         URI or options differ. Returns its id."""
-        self._secrets |= _uri_passwords(uri)
+        self._secrets.add(uri_password(uri))
         wanted = {"database_name": name, "sqlalchemy_uri": uri, "expose_in_sqllab": expose_in_sqllab,
                   "allow_dml": allow_dml, **options}
         rows = self.list("database", filters=[("database_name", "eq", name)])
@@ -233,7 +231,7 @@ class SupersetClient:
             return self.create("database", wanted, name)
         pk = int(rows[0]["id"])
         current = self.request("GET", f"/api/v1/database/{pk}/connection", f"database '{name}'").json()["result"]
-        masked = {**wanted, "sqlalchemy_uri": _URI_PASSWORD.sub(r"\1XXXXXXXXXX@", uri)}
+        masked = {**wanted, "sqlalchemy_uri": URI_PASSWORD.sub(r"\1XXXXXXXXXX@", uri)}
         if any(current.get(key) != value for key, value in masked.items()):
             self.update("database", pk, wanted, name)
         return pk
@@ -352,8 +350,3 @@ def _json(response: httpx.Response) -> dict[str, Any]:
     except ValueError:
         return {}
     return body if isinstance(body, dict) else {}
-
-
-def _uri_passwords(uri: str) -> set[str]:
-    found = _URI_PASSWORD.search(uri)
-    return {found.group(0)[len(found.group(1)):-1]} if found else set()

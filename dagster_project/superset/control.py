@@ -42,8 +42,8 @@ def client(env: Environment) -> SupersetClient:
 
 
 def state_dsn(env: Environment) -> str:
-    """The warehouse (owner) connection: `ops` lives there, next to the marts."""
-    return env.value("supabase", "db_url")
+    """The ops role's connection: the apply records and the drift log live in schema `ops`."""
+    return env.value("supabase", "ops_url")
 
 
 def plan(env: Environment, bundle: Bundle) -> Plan:

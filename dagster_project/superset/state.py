@@ -16,6 +16,8 @@ import psycopg
 from psycopg import sql
 from psycopg.types.json import Jsonb
 
+from dagster_project.config.schemas import ensure_schema
+
 SCHEMA = "ops"
 APPLIES = "superset_applies"
 DRIFT_LOG = "drift_log"
@@ -32,7 +34,7 @@ class Record:
 
 
 def _ensure(conn: psycopg.Connection) -> None:
-    conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(SCHEMA)))
+    ensure_schema(conn, SCHEMA)
     conn.execute(sql.SQL(
         "CREATE TABLE IF NOT EXISTS {} (id bigserial PRIMARY KEY, env text NOT NULL, "
         "applied_at timestamptz NOT NULL DEFAULT now(), bundle_hash text NOT NULL, objects jsonb NOT NULL)"

@@ -1,15 +1,11 @@
 #!/bin/sh
-# Entry point of the compose `postgres` service (run as root, before the image's own entry point): a TLS key and
-# self-signed certificate made once per deployment into the postgres-tls volume, for clients connecting with
-# sslmode=require (encryption on the network; to verify the server, mount a CA-signed pair here instead).
+# Entry point of the compose `postgres` service (run as root, before the image's own entry point): this
+# deployment's CA and the server certificate it signs (make-certs.sh), made once into the postgres-tls volume,
+# with the CA certificate alone in the postgres-ca volume that the clients mount to verify the server
+# (sslmode=verify-full). To use certificates of your own CA, put server.key and server.crt in postgres-tls and
+# your CA certificate in postgres-ca as postgres-ca.crt.
 set -eu
 tls=/var/lib/postgresql/tls
-if [ ! -s "$tls/server.key" ] || [ ! -s "$tls/server.crt" ]; then
-    mkdir -p "$tls"
-    openssl req -new -x509 -days 3650 -nodes -subj "/CN=postgres" \
-        -keyout "$tls/server.key" -out "$tls/server.crt" 2>/dev/null
-    echo "made a TLS key and self-signed certificate in $tls"
-fi
+sh /opt/hybrid/make-certs.sh "$tls" /etc/hybrid/tls postgres
 chown -R postgres:postgres "$tls"
-chmod 0600 "$tls/server.key"
 exec docker-entrypoint.sh "$@"

@@ -148,24 +148,24 @@ def test_a_checkout_without_a_manifest_parses_once(tmp_path: Path) -> None:
 def test_dbt_connection_variables_come_from_the_matrix_dsn() -> None:
     matrix = load_matrix()
     url = "postgresql://analyst:p%40ss%3Aword@db.example.com:6543/warehouse?sslmode=require"
-    assert dbt_env(matrix.resolve("staging"), {"SUPABASE_DB_URL_STAGING": url}) == {
+    assert dbt_env(matrix.resolve("staging"), {"SUPABASE_DBT_URL_STAGING": url}) == {
         "DBT_TARGET": "staging", "DBT_HOST": "db.example.com", "DBT_PORT": "6543", "DBT_USER": "analyst",
         "DBT_PASSWORD": "p@ss:word", "DBT_DBNAME": "warehouse", "DBT_SSLMODE": "require"}
     keywords = "host=127.0.0.1 port=54322 user=postgres password=secret dbname=postgres"
-    derived = dbt_env(matrix.resolve("dev"), {"SUPABASE_DB_URL_LOCAL": keywords})
+    derived = dbt_env(matrix.resolve("dev"), {"SUPABASE_DBT_URL_LOCAL": keywords})
     assert (derived["DBT_TARGET"], derived["DBT_PORT"], derived["DBT_SSLMODE"]) == ("local", "54322", "prefer")
 
 
 def test_dbt_connection_errors_name_the_variable_and_the_fix() -> None:
     production = load_matrix().resolve("prod")
-    with pytest.raises(MissingVariable, match="SUPABASE_DB_URL_PRODUCTION.*export SUPABASE_DB_URL_PRODUCTION"):
+    with pytest.raises(MissingVariable, match="SUPABASE_DBT_URL_PRODUCTION.*export SUPABASE_DBT_URL_PRODUCTION"):
         dbt_env(production, {})
-    with pytest.raises(DbtEnvError, match="SUPABASE_DB_URL_PRODUCTION is not a valid .*fix: set it to postgresql://"):
-        dbt_env(production, {"SUPABASE_DB_URL_PRODUCTION": "postgresql://a b c"})
+    with pytest.raises(DbtEnvError, match="SUPABASE_DBT_URL_PRODUCTION is not a valid .*fix: set it to postgresql://"):
+        dbt_env(production, {"SUPABASE_DBT_URL_PRODUCTION": "postgresql://a b c"})
 
 
 def test_dbt_environment_is_set_for_the_run_and_restored(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("SUPABASE_DB_URL_STAGING", "postgresql://u:pw@staging.example.com:5432/wh")
+    monkeypatch.setenv("SUPABASE_DBT_URL_STAGING", "postgresql://u:pw@staging.example.com:5432/wh")
     monkeypatch.delenv("DBT_HOST", raising=False)
     with dbt_environment(load_matrix().resolve("staging")):
         assert (os.environ["DBT_HOST"], os.environ["DBT_PASSWORD"]) == ("staging.example.com", "pw")

@@ -18,9 +18,11 @@ DAGSTER = Path(sys.executable).parent / "dagster"
 
 def test_resources_read_connection_strings_from_the_matrix_variables() -> None:
     resources = defs.resources
-    assert set(resources) >= {"odoo_db", "warehouse"}
+    assert set(resources) >= {"odoo_db", "warehouse", "ocr_warehouse"}
     assert resources["odoo_db"].dsn.env_var_name == "ODOO_DB_URL_LOCAL"
-    assert resources["warehouse"].dsn.env_var_name == "SUPABASE_DB_URL_LOCAL"
+    # each job's own role, never the superuser's SUPABASE_DB_URL_LOCAL
+    assert resources["warehouse"].dsn.env_var_name == "SUPABASE_OPS_URL_LOCAL"
+    assert resources["ocr_warehouse"].dsn.env_var_name == "SUPABASE_OCR_URL_LOCAL"
 
 
 def test_definitions_validate_through_the_workspace(stack) -> None:

@@ -46,7 +46,7 @@ class Warehouse:
     def env(self) -> dict[str, str]:
         """The dbt process environment, derived by the project's helper from the matrix variable."""
         matrix_env = load_matrix().resolve("local")
-        derived = dbt_env(matrix_env, {"SUPABASE_DB_URL_LOCAL": self.dsn})
+        derived = dbt_env(matrix_env, {"SUPABASE_DBT_URL_LOCAL": self.dsn})
         return {**os.environ, **derived, "DBT_PROFILES_DIR": str(DBT_PROJECT_DIR)}
 
     def dbt(self, *args: str) -> DbtResult:

@@ -23,6 +23,7 @@ from dagster_project.dbt.ties import with_failing_rows
 from dagster_project.definitions import defs
 from tests.dbt import independent
 from tests.dbt.helpers import MANILA_TODAY, MARTS, DbtResult, Warehouse, assert_succeeded, seeded_warehouse
+from tests.warehouse_env import warehouse_variables
 
 pytestmark = pytest.mark.stack
 FIRST_RECEIPT = ("SELECT company_id, date_trunc('month', invoice_date)::date AS month, invoice_number, "
@@ -133,6 +134,53 @@ def test_every_column_is_documented_and_marts_enforce_contracts(warehouse: Wareh
     assert {n["name"] for n in models if n["schema"] == "warehouse"} == set(MARTS)
 
 
+def test_postgres_row_level_security_shows_a_company_role_only_its_rows(warehouse: Warehouse, build: DbtResult,
+                                                                       stack) -> None:
+    """SQL Lab, psql or another BI tool on a company's own role cannot read another company's rows: every mart
+    with a company_id has a policy; the all-companies group (Superset's dashboards, ops) and dbt read all."""
+    assert_succeeded(build)
+    tenant = [name for (name,) in warehouse.rows(
+        "SELECT table_name FROM information_schema.columns WHERE table_schema = 'warehouse' "
+        "AND column_name = 'company_id' ORDER BY 1")]
+    assert len(tenant) >= 14
+    secured = {name for (name,) in warehouse.rows(
+        "SELECT c.relname FROM pg_class c JOIN pg_policy p ON p.polrelid = c.oid "
+        "WHERE c.relnamespace = 'warehouse'::regnamespace AND c.relrowsecurity AND p.polname = 'company_scope'")}
+    assert secured == set(tenant)
+    [(mine,), (other,), *_] = warehouse.rows("SELECT company_id FROM warehouse.dim_company ORDER BY 1")
+    role, probe = f"company_{mine}", "rls_probe_analyst"
+    admin = stack.dsn("postgres", "dbt_marts")
+    with psycopg.connect(admin, autocommit=True) as conn:
+        for name, options in ((role, "NOLOGIN"), (probe, "NOLOGIN"), ("rls_probe_all", "NOLOGIN")):
+            if conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (name,)).fetchone():  # a killed run's
+                conn.execute(sql.SQL("DROP OWNED BY {0}; DROP ROLE {0}").format(sql.Identifier(name)))
+            conn.execute(sql.SQL("CREATE ROLE {} " + options).format(sql.Identifier(name)))
+        conn.execute(sql.SQL("GRANT {} TO {}").format(sql.Identifier(role), sql.Identifier(probe)))
+        conn.execute("GRANT warehouse_all_companies TO rls_probe_all")
+        conn.execute("GRANT USAGE ON SCHEMA warehouse TO rls_probe_analyst, rls_probe_all")
+        conn.execute("GRANT SELECT ON ALL TABLES IN SCHEMA warehouse TO rls_probe_analyst, rls_probe_all")
+    try:
+        with psycopg.connect(admin) as conn:
+            for mart in tenant:
+                table = sql.Identifier("warehouse", mart)
+                [(everything, own, shared)] = conn.execute(sql.SQL(
+                    "SELECT count(*), count(*) FILTER (WHERE company_id = %s), count(*) FILTER (WHERE company_id "
+                    "IS NULL) FROM {}").format(table), (mine,)).fetchall()
+                seen = {}
+                for who in (probe, "rls_probe_all"):
+                    conn.execute(sql.SQL("SET ROLE {}").format(sql.Identifier(who)))
+                    seen[who] = conn.execute(sql.SQL("SELECT count(*), count(*) FILTER (WHERE company_id = %s) "
+                                                     "FROM {}").format(table), (other,)).fetchone()
+                    conn.execute("RESET ROLE")
+                assert seen[probe] == (own + shared, 0), mart  # its company's rows and shared rows, no other
+                assert seen["rls_probe_all"][0] == everything, mart
+                assert everything > own + shared or mart == "ocr_bill_matching", mart
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            for name in (probe, "rls_probe_all", role):
+                conn.execute(sql.SQL("DROP OWNED BY {0}; DROP ROLE {0}").format(sql.Identifier(name)))
+
+
 def test_ocr_staging_reads_the_ocr_sources_and_builds_without_them(warehouse: Warehouse, build: DbtResult) -> None:
     manifest = json.loads((warehouse.target / "manifest.json").read_text())
     ocr = {k: v for k, v in manifest["sources"].items() if v["source_name"] == "ocr"}
@@ -235,7 +283,7 @@ def test_dagster_cli_materializes_selected_marts_with_full_refresh(warehouse: Wa
     with psycopg.connect(warehouse.dsn, autocommit=True) as conn:
         conn.execute("DROP TABLE warehouse.revenue_monthly")
     config = {"ops": {ASSETS_NAME: {"config": {"full_refresh": True}}}}
-    env = {**os.environ, "SUPABASE_DB_URL_LOCAL": warehouse.dsn, "HYBRID_ENV": "local",
+    env = {**os.environ, **warehouse_variables(warehouse.dsn), "HYBRID_ENV": "local",
            "HYBRID_ENV_FILE": str(tmp_path / "absent.env"), "DAGSTER_HOME": str(tmp_path),
            "DBT_TARGET_PATH": str(tmp_path / "dbt-target")}
     done = subprocess.run(

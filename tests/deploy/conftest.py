@@ -13,7 +13,6 @@ from tests.deploy.compose import load_compose, read_env_lines, resolve_env
 
 # What an operator types into the empty lines of .env.example (distinct values, so a mix-up shows).
 FILLED_IN = {
-    "DOCKER_GID": "998",
     "ACME_EMAIL": "ops@example.org",
     "DAGSTER_UI_PASSWORD_HASH": "$2a$14$0123456789abcdefghijkuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ01",
     "POSTGRES_PASSWORD": "pw-superuser",
@@ -22,6 +21,9 @@ FILLED_IN = {
     "SUPERSET_DB_PASSWORD": "pw-superset",
     "SUPERSET_READER_PASSWORD": "pw-reader",
     "DAGSTER_DB_PASSWORD": "pw-dagster",
+    "DBT_DB_PASSWORD": "pw-dbt",
+    "OCR_DB_PASSWORD": "pw-ocr",
+    "OPS_DB_PASSWORD": "pw-ops",
     "SUPERSET_SECRET_KEY": "secret-key-value",
     "SUPERSET_ADMIN_PASS_STAGING": "pw-admin",
 }

@@ -17,7 +17,7 @@ from dagster_project.deploy import instance
 from dagster_project.stack.postgres import SERVER_SETTINGS
 from dagster_project.superset.templates import load_sources
 from dagster_project.superset.venv import SUPERSET_VERSION
-from tests.deploy.compose import CADDYFILE, ROOT, caddy_routes, environment, raw_compose
+from tests.deploy.compose import CADDYFILE, ROOT, caddy_routes, environment, postgres_url, raw_compose
 
 LONG_RUNNING = {"postgres", "odoo", "superset", "dagster-code", "dagster-webserver", "dagster-daemon", "caddy"}
 ONE_SHOT = {"odoo-init", "superset-init", "dagster-prepare"}
@@ -79,13 +79,9 @@ def test_postgres_runs_the_local_stack_server_settings_with_tls(compose: dict[st
     assert settings["ssl_key_file"].startswith(tls_volume.split(":")[1] + "/")
 
 
-def test_only_the_proxy_and_a_loopback_postgres_port_are_published(compose: dict[str, Any],
-                                                                    env_values: dict[str, str]) -> None:
+def test_only_the_proxy_publishes_a_port(compose: dict[str, Any]) -> None:
     published = {name: s["ports"] for name, s in compose["services"].items() if s.get("ports")}
-    assert published == {
-        "caddy": ["80:80", "443:443", "443:443/udp"],
-        "postgres": [f"127.0.0.1:{env_values['POSTGRES_PUBLISHED_PORT']}:5432"],
-    }
+    assert published == {"caddy": ["80:80", "443:443", "443:443/udp"]}
 
 
 def test_the_proxy_serves_the_matrix_urls_from_the_services_ports(compose: dict[str, Any], served: Environment,
@@ -104,55 +100,78 @@ def test_the_proxy_serves_the_matrix_urls_from_the_services_ports(compose: dict[
     for service, variable in (("odoo", "ODOO_HOSTNAME"), ("superset", "SUPERSET_HOSTNAME")):
         url = served.services[service].url
         assert url == f"https://{env_values[variable]}", f"matrix {served.name}.{service}.url vs {variable}"
-    aliases = services["caddy"]["networks"]["default"]["aliases"]
+    aliases = services["caddy"]["networks"]["proxy"]["aliases"]
     assert aliases == [env_values[v] for v in ("ODOO_HOSTNAME", "SUPERSET_HOSTNAME", "DAGSTER_HOSTNAME")]
 
 
 def test_the_deployment_serves_the_matrix_environment_and_its_odoo_database(compose: dict[str, Any],
                                                                             served: Environment) -> None:
     services = compose["services"]
-    for name in ("dagster-code", "dagster-daemon", "hybrid"):
+    for name in ("dagster-code", "hybrid"):
         assert environment(services[name])["HYBRID_ENV"] == served.name
     assert f"--database={served.odoo.database}" in services["odoo"]["command"]
     assert f"--database={served.odoo.database}" in services["odoo-init"]["command"]
-    assert f"--db-filter=^{served.odoo.database}$" in services["odoo"]["command"]
+    # --database without --db-filter: Odoo never lists the server's databases (it may connect to its own only)
+    assert not any(arg.startswith("--db-filter") for arg in services["odoo"]["command"])
     assert environment(services["odoo"])["PGUSER"] == served.odoo.role
 
 
-def test_runs_get_every_variable_the_code_location_reads(compose: dict[str, Any], served: Environment) -> None:
+def test_the_code_server_alone_holds_the_jobs_credentials_and_only_the_cli_the_superuser(
+        compose: dict[str, Any], served: Environment) -> None:
+    """Runs are subprocesses of the code server (Dagster's default launcher), so it needs every variable the code
+    location reads; the webserver and daemon need only the instance storage; the warehouse superuser's URL
+    reaches the `hybrid` CLI service alone (provisioning, replication setup)."""
     services = compose["services"]
-    code_env = environment(services["dagster-code"])
-    context = json.loads(code_env["DAGSTER_CONTAINER_CONTEXT"])
+    superuser = served.supabase.variables["db_url"][0]
     matrix_names = {names[0] for svc in served.services.values() for names in svc.variables.values()}
     warehouse_uri = load_sources(served.name).values["database"]["uri_env"]
-    assert set(context["docker"]["env_vars"]) == matrix_names | {warehouse_uri}
-    # The daemon launches runs: every name forwarded to a run must be set in its environment.
-    daemon_env = environment(services["dagster-daemon"])
-    forwarded = [*instance.RUN_ENV_VARS, *context["docker"]["env_vars"]]
-    assert [name for name in forwarded if name not in daemon_env] == []
-    # ... and the code server (sensors, definitions) sees the same environment.
-    assert {k: v for k, v in code_env.items() if not k.startswith("DAGSTER_CONTAINER_")} == daemon_env
-    assert code_env["DAGSTER_CONTAINER_IMAGE"] == services["dagster-code"]["image"]
+    code_env = environment(services["dagster-code"])
+    assert matrix_names - {superuser} | {warehouse_uri} <= set(code_env)
+    assert superuser not in code_env
+    assert environment(services["hybrid"]) == {**code_env, superuser: environment(services["hybrid"])[superuser]}
+    for name in ("dagster-webserver", "dagster-daemon", "dagster-prepare"):
+        assert set(environment(services[name])) == set(instance.STORAGE_VARIABLES.values()), name
+    holders = {name for name, body in services.items() if any(
+        "POSTGRES_PASSWORD" in key or key == superuser for key in environment(body))}
+    assert holders == {"postgres", "hybrid"}
 
 
-def test_run_containers_find_the_network_and_volumes_by_name(compose: dict[str, Any]) -> None:
-    assert compose["networks"]["default"]["name"] == instance.DOCKER_NETWORK
-    names = {key: body["name"] for key, body in compose["volumes"].items() if body and "name" in body}
-    mounts = {}
-    for volume in instance.RUN_VOLUMES:
-        name, target = volume.split(":")
-        key = next(k for k, v in names.items() if v == name)
-        mounts[key] = target
-    code_mounts = dict(v.split(":")[:2] for v in compose["services"]["dagster-code"]["volumes"])
-    assert code_mounts == mounts  # the sensor and the runs see the same dbt state, OCR files and logs
-    for name in ("dagster-webserver", "dagster-daemon"):
-        mounted = dict(v.split(":")[:2] for v in compose["services"][name]["volumes"])
-        assert mounted["dagster-storage"] == instance.STORAGE_DIR
-        assert mounted["/var/run/docker.sock"] == "/var/run/docker.sock"
-    declared = set(compose["volumes"])
-    used = {v.split(":")[0] for s in compose["services"].values() for v in s.get("volumes", [])
-            if not v.startswith(("/", "."))}
-    assert used == declared
+def test_no_container_gets_the_docker_socket_and_each_joins_only_the_networks_it_needs(
+        compose: dict[str, Any]) -> None:
+    services = compose["services"]
+    mounts = {name: [v.split(":")[0] for v in body.get("volumes", [])] for name, body in services.items()}
+    assert not any("/var/run/docker.sock" in m for m in mounts.values())
+    assert not any(body.get("group_add") or body.get("privileged") for body in services.values())
+    networks = {name: set(body["networks"]) for name, body in services.items()}
+    assert networks == {
+        "postgres": {"data"}, "odoo-init": {"data"}, "odoo": {"data", "web-odoo"}, "superset-init": {"data"},
+        "superset": {"data", "web-superset"}, "dagster-prepare": {"data"}, "dagster-code": {"data", "dagster", "proxy"},
+        "dagster-webserver": {"data", "dagster", "web-dagster"}, "dagster-daemon": {"data", "dagster"},
+        "caddy": {"proxy", "web-odoo", "web-superset", "web-dagster"}, "hybrid": {"data", "proxy"}}
+    # Only the proxy's network leaves the host; each web UI shares a network with the proxy and nobody else
+    # (the Dagster webserver's GraphQL API answers only behind the proxy's login).
+    assert {name for name, body in compose["networks"].items() if not (body or {}).get("internal")} == {"proxy"}
+    for web, service in (("web-odoo", "odoo"), ("web-superset", "superset"), ("web-dagster", "dagster-webserver")):
+        assert {name for name, joined in networks.items() if web in joined} == {"caddy", service}
+    # The code server's gRPC port is reachable from the Dagster services only.
+    assert {name for name, joined in networks.items() if "dagster" in joined} == {
+        "dagster-code", "dagster-webserver", "dagster-daemon"}
+
+
+def test_every_postgres_client_verifies_the_server_against_the_deployments_ca(compose: dict[str, Any],
+                                                                               env_values: dict[str, str]) -> None:
+    services = compose["services"]
+    ca_dir = instance.POSTGRES_CA.rsplit("/", 1)[0]
+    for name, body in services.items():
+        env = environment(body)
+        urls = [value for value in env.values() if value.startswith("postgresql")]
+        if urls or name in ("dagster-webserver", "dagster-daemon", "dagster-prepare", "odoo", "odoo-init"):
+            assert f"postgres-ca:{ca_dir}:ro" in body["volumes"], name
+        for url in urls:
+            assert postgres_url(url)["params"] == {"sslmode": "verify-full", "sslrootcert": instance.POSTGRES_CA}, name
+    odoo = environment(services["odoo"])
+    assert (odoo["PGSSLMODE"], odoo["PGSSLROOTCERT"]) == ("verify-full", instance.POSTGRES_CA)
+    assert f"postgres-ca:{ca_dir}" in services["postgres"]["volumes"]  # the subscription's connection verifies too
 
 
 def test_the_dagster_services_load_the_code_location_pyproject_names(compose: dict[str, Any]) -> None:

@@ -10,7 +10,7 @@ import pytest
 
 from dagster_project.config.matrix import Environment
 from dagster_project.deploy.initdb import PASSWORD_VARIABLES, database_name
-from dagster_project.deploy.instance import STORAGE_VARIABLES
+from dagster_project.deploy.instance import POSTGRES_CA, STORAGE_VARIABLES
 from dagster_project.stack.provision import DATABASES, READER_DATABASE, READER_ROLE, REPLICATION_ROLES
 from dagster_project.superset.templates import load_sources
 from tests.deploy.compose import (
@@ -70,12 +70,15 @@ def test_the_matrix_variables_point_at_the_compose_services(env_values: dict[str
                                                        PASSWORD_VARIABLES[owners["superset_meta"]]),
         load_sources(served.name).values["database"]["uri_env"]: (READER_ROLE, database_name(READER_DATABASE),
                                                                    PASSWORD_VARIABLES[READER_ROLE]),
+        **{served.supabase.variables[f"{job}_url"][0]: (job, served.supabase.database, PASSWORD_VARIABLES[job])
+           for job in ("dbt", "ocr", "ops")},
     }
     for variable, (role, database, password_variable) in expected.items():
         url = postgres_url(env_values[variable])
         assert (url["host"], url["port"], url["user"], url["database"]) == ("postgres", 5432, role, database), variable
         assert url["password"] == init_passwords[password_variable], f"{variable} vs {password_variable}"
-        assert url["params"] == {"sslmode": "require"}, variable
+        # the server is verified against the CA the postgres service made (mounted where the clients read it)
+        assert url["params"] == {"sslmode": "verify-full", "sslrootcert": POSTGRES_CA}, variable
     assert env_values[served.superset.variables["url"][0]] == served.superset.url
     assert env_values[served.superset.variables["admin_user"][0]] == "admin"
 

@@ -14,9 +14,9 @@ import psycopg
 import pytest
 
 from dagster_project.deploy import initdb
-from dagster_project.stack import provision
+from dagster_project.stack import provision, roles
 from dagster_project.stack.postgres import HOST, LocalPostgres
-from dagster_project.stack.scratch import free_port, scratch_state_dir
+from dagster_project.stack.scratch import scratch_server, scratch_state_dir
 
 SUPERUSER_PASSWORD = "pw-superuser"
 PASSWORDS = {role: f"pw-{role}" for role in initdb.PASSWORD_VARIABLES}
@@ -26,14 +26,10 @@ PASSWORDS = {role: f"pw-{role}" for role in initdb.PASSWORD_VARIABLES}
 def server() -> Iterator[LocalPostgres]:
     """An empty cluster of its own: roles are cluster-wide, so the session stack would not do."""
     state = scratch_state_dir("initdb-")
-    postgres = LocalPostgres(state, free_port())
     try:
-        postgres.init(SUPERUSER_PASSWORD)
-        postgres.start(progress=lambda _: None)
-        postgres.wait_ready(SUPERUSER_PASSWORD)
-        yield postgres
+        with scratch_server(state, SUPERUSER_PASSWORD) as postgres:
+            yield postgres
     finally:
-        postgres.stop()
         shutil.rmtree(state, ignore_errors=True)
 
 
@@ -53,15 +49,22 @@ def catalog(server: LocalPostgres) -> dict[str, object]:
             "WHERE rolname NOT LIKE 'pg\\_%' AND rolname <> 'postgres'")}
         databases = dict(conn.execute(
             "SELECT datname, pg_get_userbyid(datdba) FROM pg_database WHERE NOT datistemplate").fetchall())
+        database_acls = dict(conn.execute(
+            "SELECT datname, datacl::text[] FROM pg_database WHERE NOT datistemplate").fetchall())
         reader_settings = conn.execute("SELECT setconfig FROM pg_db_role_setting s JOIN pg_roles r ON r.oid = "
                                        "s.setrole WHERE r.rolname = %s", (provision.READER_ROLE,)).fetchone()
-    schemas = {}
+    schemas, acls = {}, {}
     for spec in initdb.databases():
         with psycopg.connect(server.admin_dsn(SUPERUSER_PASSWORD, spec.name)) as conn:
             schemas[spec.name] = dict(conn.execute(
                 "SELECT nspname, pg_get_userbyid(nspowner) FROM pg_namespace WHERE nspname NOT LIKE 'pg\\_%' "
                 "AND nspname <> 'information_schema'").fetchall())
-    return {"roles": roles, "databases": databases, "schemas": schemas, "reader": reader_settings}
+            acls[spec.name] = conn.execute(
+                "SELECT n.nspname, n.nspacl::text[], (SELECT array_agg(d.defaclacl::text ORDER BY d.defaclrole) "
+                "FROM pg_default_acl d WHERE d.defaclnamespace = n.oid) FROM pg_namespace n "
+                "WHERE n.nspname NOT LIKE 'pg\\_%' AND n.nspname <> 'information_schema' ORDER BY 1").fetchall()
+    return {"roles": roles, "databases": databases, "database_acls": database_acls, "schemas": schemas,
+            "acls": acls, "reader": reader_settings}
 
 
 def test_the_script_creates_what_provision_creates(server: LocalPostgres, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -76,10 +79,11 @@ def test_the_script_creates_what_provision_creates(server: LocalPostgres, monkey
     login, replication = (True, False, False, False, False), (True, True, False, False, False)
     assert found["roles"] == {**dict.fromkeys(provision.LOGIN_ROLES, login),
                               **dict.fromkeys(provision.REPLICATION_ROLES, replication),
-                              provision.READER_ROLE: login}
+                              **{role.name: login for role in roles.JOB_ROLES},
+                              roles.ALL_COMPANIES: (False, False, False, False, False)}
     warehouse = next(spec for spec in specs if spec.schemas)
-    assert set(found["schemas"][warehouse.name]) == set(warehouse.schemas)
-    assert all(owner == warehouse.owner for name, owner in found["schemas"][warehouse.name].items() if name != "public")
+    assert found["schemas"][warehouse.name] == {"public": "pg_database_owner", "analytics": "dbt", "warehouse": "dbt",
+                                                "ocr": "ocr", "ops": "ops"}
     assert found["reader"] == (["default_transaction_read_only=on"],)
 
     # provision() itself, on the databases named for the compose environment, finds nothing left to create.
@@ -90,13 +94,24 @@ def test_the_script_creates_what_provision_creates(server: LocalPostgres, monkey
     assert catalog(server) == found
 
 
-def test_each_role_logs_in_with_its_password_and_the_reader_cannot_write(server: LocalPostgres) -> None:
+def test_each_role_logs_in_with_its_password_where_it_may_and_nowhere_else(server: LocalPostgres) -> None:
     assert run_script(server).returncode == 0  # a second run changes nothing and fails on nothing
+    odoo, warehouse = initdb.database_name("odoo_local"), initdb.database_name(provision.READER_DATABASE)
+    may = {"odoo": {odoo}, "superset": {"superset_meta"}, "dagster": {"dagster"}, "odoo_replicator": {odoo},
+           **{role.name: {warehouse} for role in roles.JOB_ROLES}}
+    allowed = {}
     for role, password in PASSWORDS.items():
-        database = initdb.database_name("odoo_local") if role == "odoo_replicator" else "postgres"
-        with psycopg.connect(host=HOST, port=server.port, user=role, password=password, dbname=database) as conn:
-            assert conn.execute("SELECT current_user").fetchone() == (role,)
+        for spec in initdb.databases():
+            try:
+                with psycopg.connect(host=HOST, port=server.port, user=role, password=password, dbname=spec.name,
+                                     connect_timeout=5) as conn:
+                    assert conn.execute("SELECT current_user").fetchone() == (role,)
+                allowed.setdefault(role, set()).add(spec.name)
+            except psycopg.OperationalError as refused:
+                assert "User does not have CONNECT privilege" in str(refused)
+    assert allowed == may
     with psycopg.connect(server.admin_dsn(SUPERUSER_PASSWORD)) as admin:
+        admin.execute("SET ROLE dbt")  # a mart is created by dbt, which owns the schema
         admin.execute("CREATE TABLE IF NOT EXISTS warehouse.probe (id int)")
         admin.execute("INSERT INTO warehouse.probe VALUES (1)")
         admin.commit()
@@ -129,4 +144,6 @@ def test_network_connections_must_use_tls_after_the_first_start(server: LocalPos
     assert result.returncode == 0, result.stderr
     after = hba.read_text().splitlines()
     assert [line for line in after if line not in before] == ["hostssl all all all scram-sha-256"]
-    assert [line for line in before if line not in after] == [image_rule]
+    replication = [line for line in before if line.split()[1:2] == ["replication"] and not line.startswith("#")]
+    assert len(replication) == 3  # initdb's: the socket and both loopback addresses, for every role
+    assert [line for line in before if line not in after] == [*replication, image_rule]

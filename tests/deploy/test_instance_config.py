@@ -16,8 +16,8 @@ from dagster._config import process_config
 from dagster._core.definitions.run_request import InstigatorType
 from dagster._core.instance.config import dagster_instance_config
 from dagster._core.instance.ref import InstanceRef
+from dagster._core.launcher import DefaultRunLauncher
 from dagster._core.scheduler.instigation import TickStatus
-from dagster_docker import DockerRunLauncher
 from dagster_postgres.utils import pg_url_from_config
 
 from dagster_project.deploy import instance, render
@@ -57,17 +57,14 @@ def test_generated_files_match_their_specs() -> None:
 
 def test_the_deploy_instance_loads_through_dagster_validation(deploy_home: Path) -> None:
     config, _ = dagster_instance_config(str(deploy_home))
-    assert config["storage"]["postgres"]["postgres_db"]["params"]["sslmode"] == "require"
+    assert config["storage"]["postgres"]["postgres_db"]["params"]["sslmode"] == "verify-full"
     parts = _validated_class_configs(InstanceRef.from_dir(str(deploy_home)))
     url = postgres_url(pg_url_from_config(parts["storage"]))  # what dagster-postgres connects with
     assert (url["host"], url["port"], url["user"], url["password"], url["database"]) == \
         ("db.abcdefghij.supabase.co", 5432, "dagster", "pw-dagster", "dagster")
-    assert url["params"]["sslmode"] == "require"
-    launcher = InstanceRef.from_dir(str(deploy_home)).run_launcher
-    assert isinstance(launcher, DockerRunLauncher)
-    assert launcher.networks == [instance.DOCKER_NETWORK]
-    assert launcher.env_vars == list(instance.RUN_ENV_VARS)
-    assert launcher.container_kwargs["volumes"] == list(instance.RUN_VOLUMES)
+    assert (url["params"]["sslmode"], url["params"]["sslrootcert"]) == ("verify-full", instance.POSTGRES_CA)
+    # Runs are subprocesses of the code server: no Docker socket anywhere (docker-compose.yml mounts none).
+    assert type(InstanceRef.from_dir(str(deploy_home)).run_launcher) is DefaultRunLauncher
     assert parts["compute_logs"]["base_dir"].startswith(instance.STORAGE_DIR)
 
 

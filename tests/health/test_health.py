@@ -40,11 +40,11 @@ def test_local_health_reports_each_check(stack) -> None:
 
 
 def test_dead_warehouse_connection_names_the_variable(stack) -> None:
-    env = {**os.environ, "SUPABASE_DB_URL_LOCAL": f"postgresql://postgres:pw@127.0.0.1:{free_port()}/postgres"}
+    env = {**os.environ, "SUPABASE_OPS_URL_LOCAL": f"postgresql://ops:pw@127.0.0.1:{free_port()}/postgres"}
     rc, report = run_health(env)
     check = by_check(report)["supabase", "warehouse"]
     assert rc == 1 and check["status"] == "failed"
-    assert "SUPABASE_DB_URL_LOCAL" in check["detail"] and "pw@" not in json.dumps(report)
+    assert "SUPABASE_OPS_URL_LOCAL" in check["detail"] and "pw@" not in json.dumps(report)
 
 
 def test_missing_variable_for_staging_is_a_named_failure() -> None:
@@ -52,7 +52,7 @@ def test_missing_variable_for_staging_is_a_named_failure() -> None:
     rc, report = run_health(env, "--env", "staging")
     check = by_check(report)["supabase", "warehouse"]
     assert rc == 1
-    assert "SUPABASE_DB_URL_STAGING" in check["detail"] and "is not set" in check["detail"]
+    assert "SUPABASE_OPS_URL_STAGING" in check["detail"] and "is not set" in check["detail"]
 
 
 def test_unknown_environment_exits_3() -> None:

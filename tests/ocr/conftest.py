@@ -17,6 +17,7 @@ from dagster_project.ocr.settings import OcrSettings, load_settings
 from dagster_project.resources.postgres import PostgresResource, current_environment
 from dagster_project.stack.local import LocalStack
 from tests.ocr.helpers import Warehouse
+from tests.warehouse_env import warehouse_variables
 
 WAREHOUSE = "ocr_warehouse"
 DAGSTER_DATABASE = "ocr_dagster"
@@ -40,7 +41,8 @@ def ocr_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, warehouse: str) -> 
     """Inbox, archive and quarantine under tmp_path; no settle delay (tests write complete files)."""
     monkeypatch.setenv("OCR_INBOX_DIR", str(tmp_path / "inbox"))
     monkeypatch.setenv("OCR_SETTLE_SECONDS", "0")
-    monkeypatch.setenv("SUPABASE_DB_URL_LOCAL", warehouse)
+    for variable, value in warehouse_variables(warehouse).items():
+        monkeypatch.setenv(variable, value)
     for name in ("OCR_ARCHIVE_DIR", "OCR_QUARANTINE_DIR", "OCR_SERVICE_URL", "MATTERMOST_WEBHOOK_URL",
                  "OCR_BATCH_SIZE", "OCR_LOAD_CHUNK", "OCR_RETRY_SECONDS", "OCR_RUN_MAX_SECONDS"):
         monkeypatch.delenv(name, raising=False)
@@ -71,7 +73,7 @@ def instance(dagster_home: Path) -> Iterator[DagsterInstance]:
 def ocr_defs(ocr_env: OcrSettings, warehouse: str) -> Definitions:
     """The OCR part of the code location alone (its job holds only the ocr assets) and the warehouse resource."""
     return Definitions.merge(ocr_definitions(current_environment()),
-                             Definitions(resources={"warehouse": PostgresResource(dsn=warehouse)}))
+                             Definitions(resources={"ocr_warehouse": PostgresResource(dsn=warehouse)}))
 
 
 @pytest.fixture()

@@ -17,7 +17,7 @@ from dagster_project.resources.postgres import PostgresResource, current_environ
 def main(request_file: str) -> int:
     request = json.loads(Path(request_file).read_text())
     defs = Definitions.merge(ocr_definitions(current_environment()),
-                             Definitions(resources={"warehouse": PostgresResource(dsn=request["warehouse"])}))
+                             Definitions(resources={"ocr_warehouse": PostgresResource(dsn=request["warehouse"])}))
     with DagsterInstance.get() as instance:
         result = defs.resolve_job_def(JOB_NAME).execute_in_process(
             run_config=request["run_config"], tags=request["tags"], instance=instance, raise_on_error=False)

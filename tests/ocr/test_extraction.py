@@ -10,8 +10,10 @@ import email.policy
 import json
 import os
 import re
+import struct
 import threading
 import time
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -193,6 +195,19 @@ def test_a_corrupt_png_is_unreadable(tmp_path: Path) -> None:
     garbage.write_bytes(b"\x89PNG\r\n\x1a\n" + b"not really an image" * 10)
     with pytest.raises(UnreadableDocument, match=r"garbage\.png is not a readable PNG image"):
         extract_document(garbage, service_url=None)
+
+
+@pytest.mark.parametrize("side", [10_000, 100_000])  # above Pillow's warning bound, and above its error bound
+def test_a_png_declaring_gigapixels_is_refused_before_it_is_decoded(tmp_path: Path, side: int) -> None:
+    """A 57-byte decompression bomb: a header declaring side x side pixels and no image data."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    bomb = tmp_path / "bomb.png"
+    bomb.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", side, side, 8, 0, 0, 0, 0))
+                     + chunk(b"IEND", b""))
+    with pytest.raises(UnreadableDocument, match=r"bomb\.png declares more pixels than a scan may have .*"
+                                                 r"at most 89,478,485 pixels.*scan it again at 300 dpi"):
+        extract_document(bomb, service_url=None)
 
 
 def test_a_truncated_tiff_is_unreadable(tmp_path: Path) -> None:

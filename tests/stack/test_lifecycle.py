@@ -59,6 +59,8 @@ def test_up_up_down_up_keeps_the_seeded_data(cli_env: dict[str, str]) -> None:
     written = read_env_file(Path(cli_env["HYBRID_ENV_FILE"]))
     assert written["ODOO_DB_URL_LOCAL"].endswith(f"@127.0.0.1:{port}/odoo_local")
     assert written["SUPABASE_DB_URL_LOCAL"].startswith("postgresql://postgres:")
+    assert [written[f"SUPABASE_{job}_URL_LOCAL"].split(":")[1] for job in ("DBT", "OCR", "OPS")] == \
+        ["//dbt", "//ocr", "//ops"]  # each job its own role
     assert written["SUPERSET_META_DB_URL_LOCAL"].endswith("/superset_meta")
     assert oct(Path(cli_env["HYBRID_ENV_FILE"]).stat().st_mode & 0o777) == "0o600"
 

@@ -56,7 +56,7 @@ def superset(stack: LocalStack) -> Iterator[RunningSuperset]:
 def mart(stack: LocalStack) -> str:
     """A mart-like table in schema `warehouse`, created by the warehouse owner as dbt would."""
     table = sql.Identifier("warehouse", MART)
-    with psycopg.connect(stack.dsn("postgres", "postgres"), autocommit=True) as conn:
+    with psycopg.connect(stack.dsn("dbt", "postgres"), autocommit=True) as conn:
         conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(table))
         conn.execute(sql.SQL("CREATE TABLE {} (month text PRIMARY KEY, amount numeric(12, 2) NOT NULL)").format(table))
         with conn.cursor() as cur:

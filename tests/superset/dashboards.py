@@ -12,6 +12,7 @@ from pathlib import Path
 import yaml
 
 from dagster_project import paths
+from dagster_project.config.matrix import load_matrix
 from dagster_project.superset.bundle import Bundle
 from dagster_project.superset.control import build, environment
 from tests.superset.conftest import RunningSuperset, marts_reader_uri
@@ -45,7 +46,7 @@ def private_plane(superset: RunningSuperset, target: Path, monkeypatch, label: s
     shutil.copytree(paths.PROJECT_ROOT / "superset_assets", target)
     plane = Plane(target, superset)
     user, password = superset.stack.superset_admin()
-    stack_env = superset.stack.env_values()
+    stack_env, local = superset.stack.env_values(), load_matrix().resolve("local")
     for env in envs:
         upper = env.upper()
         plane.set_values(env, namespace=f"{label}-{env}", database={"name": f"{label}_{env}", "uri_env": URI_VARIABLE},
@@ -53,7 +54,8 @@ def private_plane(superset: RunningSuperset, target: Path, monkeypatch, label: s
         monkeypatch.setenv(f"SUPERSET_URL_{upper}", superset.url)
         monkeypatch.setenv(f"SUPERSET_ADMIN_USER_{upper}", user)
         monkeypatch.setenv(f"SUPERSET_ADMIN_PASS_{upper}", password)
-        monkeypatch.setenv(f"SUPABASE_DB_URL_{upper}", stack_env["SUPABASE_DB_URL_LOCAL"])
+        for purpose, names in load_matrix().resolve(env).supabase.variables.items():  # each job's own role
+            monkeypatch.setenv(names[0], stack_env[local.supabase.variables[purpose][0]])
     monkeypatch.setenv(URI_VARIABLE, marts_reader_uri(superset.stack))
     monkeypatch.setenv("HYBRID_SUPERSET_ASSETS", str(target))
     yield plane

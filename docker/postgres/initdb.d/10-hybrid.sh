@@ -9,46 +9,223 @@
 : "${DAGSTER_DB_PASSWORD:?set DAGSTER_DB_PASSWORD in .env (see .env.example)}"
 : "${ODOO_REPLICATOR_PASSWORD:?set ODOO_REPLICATOR_PASSWORD in .env (see .env.example)}"
 : "${SUPERSET_READER_PASSWORD:?set SUPERSET_READER_PASSWORD in .env (see .env.example)}"
+: "${DBT_DB_PASSWORD:?set DBT_DB_PASSWORD in .env (see .env.example)}"
+: "${OCR_DB_PASSWORD:?set OCR_DB_PASSWORD in .env (see .env.example)}"
+: "${OPS_DB_PASSWORD:?set OPS_DB_PASSWORD in .env (see .env.example)}"
 psql -v ON_ERROR_STOP=1 --no-psqlrc --username "${POSTGRES_USER:-postgres}" --dbname postgres \
     -v odoo_password="$ODOO_DB_PASSWORD" \
     -v superset_password="$SUPERSET_DB_PASSWORD" \
     -v dagster_password="$DAGSTER_DB_PASSWORD" \
     -v odoo_replicator_password="$ODOO_REPLICATOR_PASSWORD" \
-    -v superset_reader_password="$SUPERSET_READER_PASSWORD" <<'SQL'
--- login roles
+    -v superset_reader_password="$SUPERSET_READER_PASSWORD" \
+    -v dbt_password="$DBT_DB_PASSWORD" \
+    -v ocr_password="$OCR_DB_PASSWORD" \
+    -v ops_password="$OPS_DB_PASSWORD" <<'SQL'
+-- login roles: database owners, the subscription's role, one role per job
 SELECT 'CREATE ROLE "odoo" LOGIN' WHERE NOT EXISTS (SELECT FROM "pg_roles" WHERE "rolname" = 'odoo')\gexec
 ALTER ROLE "odoo" WITH LOGIN PASSWORD :'odoo_password';
 SELECT 'CREATE ROLE "superset" LOGIN' WHERE NOT EXISTS (SELECT FROM "pg_roles" WHERE "rolname" = 'superset')\gexec
 ALTER ROLE "superset" WITH LOGIN PASSWORD :'superset_password';
 SELECT 'CREATE ROLE "dagster" LOGIN' WHERE NOT EXISTS (SELECT FROM "pg_roles" WHERE "rolname" = 'dagster')\gexec
 ALTER ROLE "dagster" WITH LOGIN PASSWORD :'dagster_password';
--- the subscription's role: may stream WAL, never a superuser
-SELECT 'CREATE ROLE "odoo_replicator" LOGIN REPLICATION' WHERE NOT EXISTS (SELECT FROM "pg_roles" WHERE "rolname" = 'odoo_replicator')\gexec
-ALTER ROLE "odoo_replicator" WITH LOGIN REPLICATION NOSUPERUSER PASSWORD :'odoo_replicator_password';
+SELECT 'CREATE ROLE "odoo_replicator" LOGIN REPLICATION NOSUPERUSER NOCREATEDB NOCREATEROLE' WHERE NOT EXISTS (SELECT FROM "pg_roles" WHERE "rolname" = 'odoo_replicator')\gexec
+ALTER ROLE "odoo_replicator" WITH LOGIN REPLICATION NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD :'odoo_replicator_password';
+SELECT 'CREATE ROLE "dbt" LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOINHERIT' WHERE NOT EXISTS (SELECT FROM "pg_roles" WHERE "rolname" = 'dbt')\gexec
+ALTER ROLE "dbt" WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOINHERIT PASSWORD :'dbt_password';
+SELECT 'CREATE ROLE "ocr" LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOINHERIT' WHERE NOT EXISTS (SELECT FROM "pg_roles" WHERE "rolname" = 'ocr')\gexec
+ALTER ROLE "ocr" WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOINHERIT PASSWORD :'ocr_password';
+SELECT 'CREATE ROLE "ops" LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOINHERIT' WHERE NOT EXISTS (SELECT FROM "pg_roles" WHERE "rolname" = 'ops')\gexec
+ALTER ROLE "ops" WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOINHERIT PASSWORD :'ops_password';
+SELECT 'CREATE ROLE "superset_reader" LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOINHERIT' WHERE NOT EXISTS (SELECT FROM "pg_roles" WHERE "rolname" = 'superset_reader')\gexec
+ALTER ROLE "superset_reader" WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOINHERIT PASSWORD :'superset_reader_password';
 -- databases
 SELECT 'CREATE DATABASE "odoo_staging" OWNER "odoo" ENCODING ''UTF8''' WHERE NOT EXISTS (SELECT FROM "pg_database" WHERE "datname" = 'odoo_staging')\gexec
 SELECT 'CREATE DATABASE "postgres" OWNER "postgres" ENCODING ''UTF8''' WHERE NOT EXISTS (SELECT FROM "pg_database" WHERE "datname" = 'postgres')\gexec
 SELECT 'CREATE DATABASE "superset_meta" OWNER "superset" ENCODING ''UTF8''' WHERE NOT EXISTS (SELECT FROM "pg_database" WHERE "datname" = 'superset_meta')\gexec
 SELECT 'CREATE DATABASE "dagster" OWNER "dagster" ENCODING ''UTF8''' WHERE NOT EXISTS (SELECT FROM "pg_database" WHERE "datname" = 'dagster')\gexec
--- schemas of postgres
+-- nobody connects but the owner and the roles named here
+BEGIN;
+REVOKE ALL ON DATABASE "odoo_staging" FROM PUBLIC;
+GRANT CONNECT ON DATABASE "odoo_staging" TO "odoo_replicator";
+REVOKE ALL ON DATABASE "postgres" FROM PUBLIC;
+GRANT CONNECT ON DATABASE "postgres" TO "dbt";
+GRANT CONNECT ON DATABASE "postgres" TO "ocr";
+GRANT CONNECT ON DATABASE "postgres" TO "ops";
+GRANT CONNECT ON DATABASE "postgres" TO "superset_reader";
+GRANT TEMPORARY ON DATABASE "postgres" TO "dbt";
+REVOKE ALL ON DATABASE "superset_meta" FROM PUBLIC;
+REVOKE ALL ON DATABASE "dagster" FROM PUBLIC;
+COMMIT;
+-- schemas of postgres, each owned by the job that writes it, and the read grants
 \connect "postgres"
 SELECT 'CREATE SCHEMA "public" AUTHORIZATION "postgres"' WHERE NOT EXISTS (SELECT FROM "pg_namespace" WHERE "nspname" = 'public')\gexec
-SELECT 'CREATE SCHEMA "analytics" AUTHORIZATION "postgres"' WHERE NOT EXISTS (SELECT FROM "pg_namespace" WHERE "nspname" = 'analytics')\gexec
-SELECT 'CREATE SCHEMA "warehouse" AUTHORIZATION "postgres"' WHERE NOT EXISTS (SELECT FROM "pg_namespace" WHERE "nspname" = 'warehouse')\gexec
-SELECT 'CREATE SCHEMA "ocr" AUTHORIZATION "postgres"' WHERE NOT EXISTS (SELECT FROM "pg_namespace" WHERE "nspname" = 'ocr')\gexec
-SELECT 'CREATE SCHEMA "ops" AUTHORIZATION "postgres"' WHERE NOT EXISTS (SELECT FROM "pg_namespace" WHERE "nspname" = 'ops')\gexec
--- superset_reader: reads warehouse, analytics, ocr in postgres, writes nothing, read-only by default
-\connect "postgres"
-SELECT 'CREATE ROLE "superset_reader" LOGIN' WHERE NOT EXISTS (SELECT FROM "pg_roles" WHERE "rolname" = 'superset_reader')\gexec
-ALTER ROLE "superset_reader" WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION PASSWORD :'superset_reader_password';
-ALTER ROLE "superset_reader" SET default_transaction_read_only = on;
+SELECT 'CREATE SCHEMA "analytics" AUTHORIZATION "dbt"' WHERE NOT EXISTS (SELECT FROM "pg_namespace" WHERE "nspname" = 'analytics')\gexec
+SELECT 'CREATE SCHEMA "warehouse" AUTHORIZATION "dbt"' WHERE NOT EXISTS (SELECT FROM "pg_namespace" WHERE "nspname" = 'warehouse')\gexec
+SELECT 'CREATE SCHEMA "ocr" AUTHORIZATION "ocr"' WHERE NOT EXISTS (SELECT FROM "pg_namespace" WHERE "nspname" = 'ocr')\gexec
+SELECT 'CREATE SCHEMA "ops" AUTHORIZATION "ops"' WHERE NOT EXISTS (SELECT FROM "pg_namespace" WHERE "nspname" = 'ops')\gexec
+BEGIN;
+REVOKE ALL ON SCHEMA "public" FROM PUBLIC;
+DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'warehouse_all_companies') THEN EXECUTE 'CREATE ROLE "warehouse_all_companies" NOLOGIN'; END IF; END $$;
+ALTER SCHEMA "analytics" OWNER TO "dbt";
+DO $$
+DECLARE item record;
+BEGIN
+    FOR item IN SELECT c.relname, c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                WHERE n.nspname = 'analytics' AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f')
+                  AND pg_get_userbyid(c.relowner) <> 'dbt'
+                  AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.deptype IN ('a', 'i'))
+    LOOP
+        EXECUTE format(CASE item.relkind WHEN 'm' THEN 'ALTER MATERIALIZED VIEW %I.%I OWNER TO %I'
+                                         WHEN 'f' THEN 'ALTER FOREIGN TABLE %I.%I OWNER TO %I'
+                                         ELSE 'ALTER TABLE %I.%I OWNER TO %I' END, 'analytics', item.relname, 'dbt');
+    END LOOP;
+END $$;
+ALTER SCHEMA "warehouse" OWNER TO "dbt";
+DO $$
+DECLARE item record;
+BEGIN
+    FOR item IN SELECT c.relname, c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                WHERE n.nspname = 'warehouse' AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f')
+                  AND pg_get_userbyid(c.relowner) <> 'dbt'
+                  AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.deptype IN ('a', 'i'))
+    LOOP
+        EXECUTE format(CASE item.relkind WHEN 'm' THEN 'ALTER MATERIALIZED VIEW %I.%I OWNER TO %I'
+                                         WHEN 'f' THEN 'ALTER FOREIGN TABLE %I.%I OWNER TO %I'
+                                         ELSE 'ALTER TABLE %I.%I OWNER TO %I' END, 'warehouse', item.relname, 'dbt');
+    END LOOP;
+END $$;
+ALTER SCHEMA "ocr" OWNER TO "ocr";
+DO $$
+DECLARE item record;
+BEGIN
+    FOR item IN SELECT c.relname, c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                WHERE n.nspname = 'ocr' AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f')
+                  AND pg_get_userbyid(c.relowner) <> 'ocr'
+                  AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.deptype IN ('a', 'i'))
+    LOOP
+        EXECUTE format(CASE item.relkind WHEN 'm' THEN 'ALTER MATERIALIZED VIEW %I.%I OWNER TO %I'
+                                         WHEN 'f' THEN 'ALTER FOREIGN TABLE %I.%I OWNER TO %I'
+                                         ELSE 'ALTER TABLE %I.%I OWNER TO %I' END, 'ocr', item.relname, 'ocr');
+    END LOOP;
+END $$;
+ALTER SCHEMA "ops" OWNER TO "ops";
+DO $$
+DECLARE item record;
+BEGIN
+    FOR item IN SELECT c.relname, c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                WHERE n.nspname = 'ops' AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f')
+                  AND pg_get_userbyid(c.relowner) <> 'ops'
+                  AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.deptype IN ('a', 'i'))
+    LOOP
+        EXECUTE format(CASE item.relkind WHEN 'm' THEN 'ALTER MATERIALIZED VIEW %I.%I OWNER TO %I'
+                                         WHEN 'f' THEN 'ALTER FOREIGN TABLE %I.%I OWNER TO %I'
+                                         ELSE 'ALTER TABLE %I.%I OWNER TO %I' END, 'ops', item.relname, 'ops');
+    END LOOP;
+END $$;
+REVOKE ALL ON ALL TABLES IN SCHEMA "public" FROM "dbt";
+REVOKE ALL ON SCHEMA "public" FROM "dbt";
+ALTER DEFAULT PRIVILEGES FOR ROLE "ocr" IN SCHEMA "public" REVOKE ALL ON TABLES FROM "dbt";
+ALTER DEFAULT PRIVILEGES FOR ROLE "ops" IN SCHEMA "public" REVOKE ALL ON TABLES FROM "dbt";
+ALTER DEFAULT PRIVILEGES FOR ROLE "postgres" IN SCHEMA "public" REVOKE ALL ON TABLES FROM "dbt";
+REVOKE ALL ON ALL TABLES IN SCHEMA "ocr" FROM "dbt";
+REVOKE ALL ON SCHEMA "ocr" FROM "dbt";
+ALTER DEFAULT PRIVILEGES FOR ROLE "ocr" IN SCHEMA "ocr" REVOKE ALL ON TABLES FROM "dbt";
+ALTER DEFAULT PRIVILEGES FOR ROLE "ops" IN SCHEMA "ocr" REVOKE ALL ON TABLES FROM "dbt";
+ALTER DEFAULT PRIVILEGES FOR ROLE "postgres" IN SCHEMA "ocr" REVOKE ALL ON TABLES FROM "dbt";
+REVOKE ALL ON ALL TABLES IN SCHEMA "ops" FROM "dbt";
+REVOKE ALL ON SCHEMA "ops" FROM "dbt";
+ALTER DEFAULT PRIVILEGES FOR ROLE "ocr" IN SCHEMA "ops" REVOKE ALL ON TABLES FROM "dbt";
+ALTER DEFAULT PRIVILEGES FOR ROLE "ops" IN SCHEMA "ops" REVOKE ALL ON TABLES FROM "dbt";
+ALTER DEFAULT PRIVILEGES FOR ROLE "postgres" IN SCHEMA "ops" REVOKE ALL ON TABLES FROM "dbt";
+GRANT USAGE ON SCHEMA "public" TO "dbt";
+GRANT SELECT ON ALL TABLES IN SCHEMA "public" TO "dbt";
+ALTER DEFAULT PRIVILEGES FOR ROLE "postgres" IN SCHEMA "public" GRANT SELECT ON TABLES TO "dbt";
+GRANT USAGE ON SCHEMA "ocr" TO "dbt";
+GRANT SELECT ON ALL TABLES IN SCHEMA "ocr" TO "dbt";
+ALTER DEFAULT PRIVILEGES FOR ROLE "ocr" IN SCHEMA "ocr" GRANT SELECT ON TABLES TO "dbt";
+GRANT "warehouse_all_companies" TO "dbt";
+REVOKE ALL ON ALL TABLES IN SCHEMA "public" FROM "ocr";
+REVOKE ALL ON SCHEMA "public" FROM "ocr";
+ALTER DEFAULT PRIVILEGES FOR ROLE "dbt" IN SCHEMA "public" REVOKE ALL ON TABLES FROM "ocr";
+ALTER DEFAULT PRIVILEGES FOR ROLE "ops" IN SCHEMA "public" REVOKE ALL ON TABLES FROM "ocr";
+ALTER DEFAULT PRIVILEGES FOR ROLE "postgres" IN SCHEMA "public" REVOKE ALL ON TABLES FROM "ocr";
+REVOKE ALL ON ALL TABLES IN SCHEMA "analytics" FROM "ocr";
+REVOKE ALL ON SCHEMA "analytics" FROM "ocr";
+ALTER DEFAULT PRIVILEGES FOR ROLE "dbt" IN SCHEMA "analytics" REVOKE ALL ON TABLES FROM "ocr";
+ALTER DEFAULT PRIVILEGES FOR ROLE "ops" IN SCHEMA "analytics" REVOKE ALL ON TABLES FROM "ocr";
+ALTER DEFAULT PRIVILEGES FOR ROLE "postgres" IN SCHEMA "analytics" REVOKE ALL ON TABLES FROM "ocr";
+REVOKE ALL ON ALL TABLES IN SCHEMA "warehouse" FROM "ocr";
+REVOKE ALL ON SCHEMA "warehouse" FROM "ocr";
+ALTER DEFAULT PRIVILEGES FOR ROLE "dbt" IN SCHEMA "warehouse" REVOKE ALL ON TABLES FROM "ocr";
+ALTER DEFAULT PRIVILEGES FOR ROLE "ops" IN SCHEMA "warehouse" REVOKE ALL ON TABLES FROM "ocr";
+ALTER DEFAULT PRIVILEGES FOR ROLE "postgres" IN SCHEMA "warehouse" REVOKE ALL ON TABLES FROM "ocr";
+REVOKE ALL ON ALL TABLES IN SCHEMA "ops" FROM "ocr";
+REVOKE ALL ON SCHEMA "ops" FROM "ocr";
+ALTER DEFAULT PRIVILEGES FOR ROLE "dbt" IN SCHEMA "ops" REVOKE ALL ON TABLES FROM "ocr";
+ALTER DEFAULT PRIVILEGES FOR ROLE "ops" IN SCHEMA "ops" REVOKE ALL ON TABLES FROM "ocr";
+ALTER DEFAULT PRIVILEGES FOR ROLE "postgres" IN SCHEMA "ops" REVOKE ALL ON TABLES FROM "ocr";
+REVOKE "warehouse_all_companies" FROM "ocr";
+REVOKE ALL ON ALL TABLES IN SCHEMA "public" FROM "ops";
+REVOKE ALL ON SCHEMA "public" FROM "ops";
+ALTER DEFAULT PRIVILEGES FOR ROLE "dbt" IN SCHEMA "public" REVOKE ALL ON TABLES FROM "ops";
+ALTER DEFAULT PRIVILEGES FOR ROLE "ocr" IN SCHEMA "public" REVOKE ALL ON TABLES FROM "ops";
+ALTER DEFAULT PRIVILEGES FOR ROLE "postgres" IN SCHEMA "public" REVOKE ALL ON TABLES FROM "ops";
+REVOKE ALL ON ALL TABLES IN SCHEMA "analytics" FROM "ops";
+REVOKE ALL ON SCHEMA "analytics" FROM "ops";
+ALTER DEFAULT PRIVILEGES FOR ROLE "dbt" IN SCHEMA "analytics" REVOKE ALL ON TABLES FROM "ops";
+ALTER DEFAULT PRIVILEGES FOR ROLE "ocr" IN SCHEMA "analytics" REVOKE ALL ON TABLES FROM "ops";
+ALTER DEFAULT PRIVILEGES FOR ROLE "postgres" IN SCHEMA "analytics" REVOKE ALL ON TABLES FROM "ops";
+REVOKE ALL ON ALL TABLES IN SCHEMA "warehouse" FROM "ops";
+REVOKE ALL ON SCHEMA "warehouse" FROM "ops";
+ALTER DEFAULT PRIVILEGES FOR ROLE "dbt" IN SCHEMA "warehouse" REVOKE ALL ON TABLES FROM "ops";
+ALTER DEFAULT PRIVILEGES FOR ROLE "ocr" IN SCHEMA "warehouse" REVOKE ALL ON TABLES FROM "ops";
+ALTER DEFAULT PRIVILEGES FOR ROLE "postgres" IN SCHEMA "warehouse" REVOKE ALL ON TABLES FROM "ops";
+REVOKE ALL ON ALL TABLES IN SCHEMA "ocr" FROM "ops";
+REVOKE ALL ON SCHEMA "ocr" FROM "ops";
+ALTER DEFAULT PRIVILEGES FOR ROLE "dbt" IN SCHEMA "ocr" REVOKE ALL ON TABLES FROM "ops";
+ALTER DEFAULT PRIVILEGES FOR ROLE "ocr" IN SCHEMA "ocr" REVOKE ALL ON TABLES FROM "ops";
+ALTER DEFAULT PRIVILEGES FOR ROLE "postgres" IN SCHEMA "ocr" REVOKE ALL ON TABLES FROM "ops";
+GRANT USAGE ON SCHEMA "public" TO "ops";
+GRANT SELECT ON ALL TABLES IN SCHEMA "public" TO "ops";
+ALTER DEFAULT PRIVILEGES FOR ROLE "postgres" IN SCHEMA "public" GRANT SELECT ON TABLES TO "ops";
+GRANT USAGE ON SCHEMA "warehouse" TO "ops";
+GRANT SELECT ON ALL TABLES IN SCHEMA "warehouse" TO "ops";
+ALTER DEFAULT PRIVILEGES FOR ROLE "dbt" IN SCHEMA "warehouse" GRANT SELECT ON TABLES TO "ops";
+GRANT "warehouse_all_companies" TO "ops";
+REVOKE ALL ON ALL TABLES IN SCHEMA "public" FROM "superset_reader";
+REVOKE ALL ON SCHEMA "public" FROM "superset_reader";
+ALTER DEFAULT PRIVILEGES FOR ROLE "dbt" IN SCHEMA "public" REVOKE ALL ON TABLES FROM "superset_reader";
+ALTER DEFAULT PRIVILEGES FOR ROLE "ocr" IN SCHEMA "public" REVOKE ALL ON TABLES FROM "superset_reader";
+ALTER DEFAULT PRIVILEGES FOR ROLE "ops" IN SCHEMA "public" REVOKE ALL ON TABLES FROM "superset_reader";
+ALTER DEFAULT PRIVILEGES FOR ROLE "postgres" IN SCHEMA "public" REVOKE ALL ON TABLES FROM "superset_reader";
+REVOKE ALL ON ALL TABLES IN SCHEMA "analytics" FROM "superset_reader";
+REVOKE ALL ON SCHEMA "analytics" FROM "superset_reader";
+ALTER DEFAULT PRIVILEGES FOR ROLE "dbt" IN SCHEMA "analytics" REVOKE ALL ON TABLES FROM "superset_reader";
+ALTER DEFAULT PRIVILEGES FOR ROLE "ocr" IN SCHEMA "analytics" REVOKE ALL ON TABLES FROM "superset_reader";
+ALTER DEFAULT PRIVILEGES FOR ROLE "ops" IN SCHEMA "analytics" REVOKE ALL ON TABLES FROM "superset_reader";
+ALTER DEFAULT PRIVILEGES FOR ROLE "postgres" IN SCHEMA "analytics" REVOKE ALL ON TABLES FROM "superset_reader";
+REVOKE ALL ON ALL TABLES IN SCHEMA "warehouse" FROM "superset_reader";
+REVOKE ALL ON SCHEMA "warehouse" FROM "superset_reader";
+ALTER DEFAULT PRIVILEGES FOR ROLE "dbt" IN SCHEMA "warehouse" REVOKE ALL ON TABLES FROM "superset_reader";
+ALTER DEFAULT PRIVILEGES FOR ROLE "ocr" IN SCHEMA "warehouse" REVOKE ALL ON TABLES FROM "superset_reader";
+ALTER DEFAULT PRIVILEGES FOR ROLE "ops" IN SCHEMA "warehouse" REVOKE ALL ON TABLES FROM "superset_reader";
+ALTER DEFAULT PRIVILEGES FOR ROLE "postgres" IN SCHEMA "warehouse" REVOKE ALL ON TABLES FROM "superset_reader";
+REVOKE ALL ON ALL TABLES IN SCHEMA "ocr" FROM "superset_reader";
+REVOKE ALL ON SCHEMA "ocr" FROM "superset_reader";
+ALTER DEFAULT PRIVILEGES FOR ROLE "dbt" IN SCHEMA "ocr" REVOKE ALL ON TABLES FROM "superset_reader";
+ALTER DEFAULT PRIVILEGES FOR ROLE "ocr" IN SCHEMA "ocr" REVOKE ALL ON TABLES FROM "superset_reader";
+ALTER DEFAULT PRIVILEGES FOR ROLE "ops" IN SCHEMA "ocr" REVOKE ALL ON TABLES FROM "superset_reader";
+ALTER DEFAULT PRIVILEGES FOR ROLE "postgres" IN SCHEMA "ocr" REVOKE ALL ON TABLES FROM "superset_reader";
+REVOKE ALL ON ALL TABLES IN SCHEMA "ops" FROM "superset_reader";
+REVOKE ALL ON SCHEMA "ops" FROM "superset_reader";
+ALTER DEFAULT PRIVILEGES FOR ROLE "dbt" IN SCHEMA "ops" REVOKE ALL ON TABLES FROM "superset_reader";
+ALTER DEFAULT PRIVILEGES FOR ROLE "ocr" IN SCHEMA "ops" REVOKE ALL ON TABLES FROM "superset_reader";
+ALTER DEFAULT PRIVILEGES FOR ROLE "ops" IN SCHEMA "ops" REVOKE ALL ON TABLES FROM "superset_reader";
+ALTER DEFAULT PRIVILEGES FOR ROLE "postgres" IN SCHEMA "ops" REVOKE ALL ON TABLES FROM "superset_reader";
 GRANT USAGE ON SCHEMA "warehouse" TO "superset_reader";
 GRANT SELECT ON ALL TABLES IN SCHEMA "warehouse" TO "superset_reader";
-ALTER DEFAULT PRIVILEGES FOR ROLE "postgres" IN SCHEMA "warehouse" GRANT SELECT ON TABLES TO "superset_reader";
-GRANT USAGE ON SCHEMA "analytics" TO "superset_reader";
-GRANT SELECT ON ALL TABLES IN SCHEMA "analytics" TO "superset_reader";
-ALTER DEFAULT PRIVILEGES FOR ROLE "postgres" IN SCHEMA "analytics" GRANT SELECT ON TABLES TO "superset_reader";
-GRANT USAGE ON SCHEMA "ocr" TO "superset_reader";
-GRANT SELECT ON ALL TABLES IN SCHEMA "ocr" TO "superset_reader";
-ALTER DEFAULT PRIVILEGES FOR ROLE "postgres" IN SCHEMA "ocr" GRANT SELECT ON TABLES TO "superset_reader";
+ALTER DEFAULT PRIVILEGES FOR ROLE "dbt" IN SCHEMA "warehouse" GRANT SELECT ON TABLES TO "superset_reader";
+ALTER ROLE "superset_reader" SET default_transaction_read_only = on;
+GRANT "warehouse_all_companies" TO "superset_reader";
+COMMIT;
 SQL

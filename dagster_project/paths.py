@@ -17,8 +17,13 @@ def state_dir() -> Path:
 
 
 def env_file() -> Path:
-    """`.env.local` at the project root, unless HYBRID_ENV_FILE points elsewhere (tests do)."""
-    return Path(os.environ.get("HYBRID_ENV_FILE", PROJECT_ROOT / ".env.local")).resolve()
+    """The stack's `.env.local`: HYBRID_ENV_FILE if set (tests), else the state directory's own when
+    HYBRID_STATE_DIR names one (a second stack never writes the first one's settings), else the project's."""
+    if os.environ.get("HYBRID_ENV_FILE"):
+        return Path(os.environ["HYBRID_ENV_FILE"]).resolve()
+    if os.environ.get("HYBRID_STATE_DIR"):
+        return state_dir() / ".env.local"
+    return (PROJECT_ROOT / ".env.local").resolve()
 
 
 def matrix_file() -> Path:

@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import click
-import psycopg
 
 from dagster_project.cli.common import (
     EXIT_CONFIG,
@@ -22,6 +21,7 @@ from dagster_project.cli.common import (
     progress,
     resolve_env,
 )
+from dagster_project.config import database
 from dagster_project.ocr.settings import SettingsError, load_settings
 
 # A bad OCR_* variable: the message names it and the fix.
@@ -136,7 +136,7 @@ def status(env_name: str, output: str) -> None:
     env = resolve_env(env_name)
     settings = load_settings()
     batches = inbox.claimed_batches(settings.claimed)
-    with psycopg.connect(env.value("supabase", "ocr_url"), connect_timeout=10) as conn:
+    with database.connect(env.value("supabase", "ocr_url"), source=env.origin("supabase", "ocr_url")) as conn:
         warehouse = load.counts(conn)
     document = {
         "env": env.name,

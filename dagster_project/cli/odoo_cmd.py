@@ -9,7 +9,6 @@ import threading
 from pathlib import Path
 
 import click
-import psycopg
 
 from dagster_project.cli.common import (
     EXIT_UNHEALTHY,
@@ -20,6 +19,7 @@ from dagster_project.cli.common import (
     progress,
     resolve_env,
 )
+from dagster_project.config import database
 
 
 @click.group()
@@ -32,14 +32,15 @@ def odoo() -> None:
     """
 
 
-def _local_odoo_dsn(env_name: str) -> str:
+def _local_odoo(env_name: str) -> tuple[str, str]:
+    """The local Odoo's connection string and where it was read (named when the connection fails)."""
     env = resolve_env(env_name)
     if env.name != "local":
         raise click.UsageError(
             f"refusing to write generated data into the '{env.name}' Odoo: seed and simulate only run "
             "against the local environment (--env local)"
         )
-    return env.value("odoo", "db_url")
+    return env.value("odoo", "db_url"), env.origin("odoo", "db_url")
 
 
 @odoo.command()
@@ -63,9 +64,10 @@ def seed(env_name: str, scale: int, seed_value: int, today: dt.datetime | None, 
     """
     from dagster_project.odoo.seed import seed_database
 
-    dsn = _local_odoo_dsn(env_name)
-    if if_empty and _move_lines(dsn):
-        progress(f"odoo_local already holds {_move_lines(dsn):,} move lines; nothing to do (--if-empty)")
+    dsn, origin = _local_odoo(env_name)
+    held = _move_lines(dsn, origin)  # also proves the server answers before anything is dropped
+    if if_empty and held:
+        progress(f"odoo_local already holds {held:,} move lines; nothing to do (--if-empty)")
         return
     report = seed_database(dsn, scale=scale, seed=seed_value,
                            today=(today.date() if today else dt.date.today()), progress=progress)
@@ -99,7 +101,7 @@ def simulate(env_name: str, rate: float, duration: float, seed_value: int | None
     """
     from dagster_project.odoo.simulate import simulate as run_simulation
 
-    dsn = _local_odoo_dsn(env_name)
+    dsn, _ = _local_odoo(env_name)
     stop = threading.Event()
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -125,8 +127,8 @@ def _parse_weights(pairs: tuple[str, ...]) -> dict[str, float]:
     return weights
 
 
-def _move_lines(dsn: str) -> int:
-    with psycopg.connect(dsn) as conn:
+def _move_lines(dsn: str, origin: str) -> int:
+    with database.connect(dsn, source=origin) as conn:
         exists = conn.execute("SELECT to_regclass('public.account_move_line') IS NOT NULL").fetchone()
         if not exists or not exists[0]:
             return 0

@@ -83,6 +83,13 @@ class Environment:
                 return environ[name]
         raise MissingVariable(self.name, service, purpose, names, self.source)
 
+    def origin(self, service: str, purpose: str, environ: Mapping[str, str] | None = None) -> str:
+        """Where `value` reads from, for error messages: "environment 'local', variable ODOO_DB_URL_LOCAL"."""
+        names = self.services[service].variables[purpose]
+        environ = runtime_environ() if environ is None else environ
+        name = next((n for n in names if environ.get(n)), names[0])
+        return f"environment '{self.name}', variable {name}"
+
     def optional_value(self, service: str, purpose: str, environ: Mapping[str, str] | None = None) -> str | None:
         try:
             return self.value(service, purpose, environ)

@@ -10,19 +10,21 @@ import psycopg
 from dagster import AssetCheckResult, MetadataValue
 from psycopg import sql
 
+from dagster_project.config import database
+from dagster_project.config.database import PROBE_TIMEOUT_S
+
 # dbt/tests/assert_*_tie*.sql; their failing rows are stored in analytics.<test name>
 TIE_TESTS = ("assert_income_statement_ties_to_trial_balance", "assert_revenue_ties_to_the_ledger",
              "assert_expenses_tie_to_the_ledger")
 FAILURES_SCHEMA = "analytics"
 SHOWN_ROWS = 20
-CONNECT_TIMEOUT_S = 10
 
 
 def failing_rows(dsn: str, test: str, limit: int = SHOWN_ROWS) -> tuple[list[str], list[tuple[Any, ...]]]:
     """Column names and the first `limit` failing rows of one tie-out test, largest difference first."""
     query = sql.SQL("SELECT * FROM {} ORDER BY abs(difference) DESC, 1, 2 LIMIT {}").format(
         sql.Identifier(FAILURES_SCHEMA, test), sql.Literal(limit))
-    with psycopg.connect(dsn, connect_timeout=CONNECT_TIMEOUT_S) as conn:
+    with database.connect(dsn, source="the dbt role's connection string", statement_timeout_s=PROBE_TIMEOUT_S) as conn:
         cursor = conn.execute(query)
         return [c.name for c in cursor.description or ()], cursor.fetchall()
 

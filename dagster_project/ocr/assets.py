@@ -3,7 +3,6 @@
 
 from collections.abc import Iterator
 
-import psycopg
 from dagster import (
     AssetExecutionContext,
     AssetKey,
@@ -78,7 +77,7 @@ def build_ocr_assets(env: Environment) -> AssetsDefinition:
         delivery = notify(report, label, settings.alert_threshold)
         for failure in delivery.failures:
             context.log.error(f"Mattermost notification failed: {failure}")
-        with psycopg.connect(ocr_warehouse.dsn, connect_timeout=10) as conn:
+        with ocr_warehouse.connect() as conn:
             totals = load.counts(conn)
         yield from _results(report, totals, delivery.posted)
         deferred = report.of("deferred")

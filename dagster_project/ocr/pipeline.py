@@ -18,6 +18,7 @@ from typing import Any
 
 import psycopg
 
+from dagster_project.config import database
 from dagster_project.ocr import filing, load
 from dagster_project.ocr.inbox import DOCUMENT_SUFFIXES, JSON_SUFFIX, Arrival, display_name, media_type, safe_name
 from dagster_project.ocr.settings import OcrSettings
@@ -108,7 +109,7 @@ def process(arrivals: Iterable[Arrival], settings: OcrSettings, dsn: str, *, run
         else:
             pending.append(work)
     batch = _Batch(settings, run_id, keep_originals, today or dt.datetime.now(dt.UTC).date())
-    with psycopg.connect(dsn, autocommit=True) as conn:
+    with database.connect(dsn, source="the OCR role's connection string", autocommit=True) as conn:
         load.prepare(conn)
         for round_ in _rounds(pending):
             for start in range(0, len(round_), settings.load_chunk):

@@ -21,6 +21,7 @@ from contextlib import contextmanager
 import psycopg
 from psycopg import sql
 
+from dagster_project.config import database
 from dagster_project.odoo import schema
 from dagster_project.odoo.catalog import Counters
 from dagster_project.odoo.catalog_builder import CatalogBuilder
@@ -47,6 +48,7 @@ Progress = Callable[[str], None]
 HISTORY_DAYS = 540
 STORIES_PER_SCALE = 7_800
 CHUNK_LINES = 10_000
+BULK_TIMEOUT_S = 3600.0  # one COPY or index build of the largest table at large scales (make bench)
 Block = tuple[str, Sequence[str], str]  # table, columns, COPY text
 
 
@@ -181,7 +183,7 @@ def build_indexes(dsn: str, workers: int = 2) -> dict[str, float]:
         jobs.put(table)
 
     def work() -> None:
-        with psycopg.connect(dsn, autocommit=True) as conn:
+        with database.connect(dsn, autocommit=True, statement_timeout_s=BULK_TIMEOUT_S) as conn:
             conn.execute("SET maintenance_work_mem = '256MB'")
             while True:
                 try:
@@ -234,7 +236,7 @@ def seed_database(
         builder = CatalogBuilder(rng, ids, scale, start)
         catalog = builder.build()
         rates = currency_rates(rng, catalog, start - dt.timedelta(days=1), today)
-    with psycopg.connect(dsn) as conn:
+    with database.connect(dsn, statement_timeout_s=BULK_TIMEOUT_S) as conn:
         with timed(phases, "schema"):
             schema.drop_schema(conn)
             schema.create_tables(conn, constraints=False)
@@ -249,7 +251,7 @@ def seed_database(
     loader.say("building primary keys and indexes")
     with timed(phases, "indexes"):
         index_seconds = build_indexes(dsn)
-    with psycopg.connect(dsn) as conn:
+    with database.connect(dsn) as conn:
         set_sequences(conn, ids)
     rows = {table.name: loader.rows.get(table.name, 0) for table in schema.TABLES}
     table_seconds = {name: loader.seconds.get(name, 0.0) + index_seconds.get(name, 0.0) for name in rows}

@@ -18,6 +18,7 @@ from functools import cache
 import psycopg
 from psycopg import sql
 
+from dagster_project.config import database
 from dagster_project.odoo import ledger
 from dagster_project.odoo.catalog import Catalog, Company, Journal, Partner, Product, Tax, Term
 from dagster_project.odoo.copytext import RATE_SCALE
@@ -756,7 +757,7 @@ def simulate(
     report = SimulationReport({k: 0 for k in EVENTS}, {k: [] for k in EVENTS}, {k: 0 for k in EVENTS}, 0.0)
     kinds, kind_weights = list(chosen), list(chosen.values())
     started = due = time.monotonic()
-    conn = psycopg.connect(dsn, autocommit=True)
+    conn = database.connect(dsn, autocommit=True)
     try:
         session = open_session(conn, rng, today or dt.date.today())
         while not stop.is_set() and (now := time.monotonic()) - started < duration:
@@ -799,7 +800,7 @@ def _reconnect(dsn: str, cause: Exception, stop: threading.Event, progress: Prog
     deadline, pause = time.monotonic() + RECONNECT_SECONDS, 0.2
     while True:
         try:
-            return psycopg.connect(dsn, autocommit=True, connect_timeout=5)
+            return database.connect(dsn, autocommit=True, connect_timeout_s=5)
         except psycopg.OperationalError:
             if stop.is_set() or time.monotonic() > deadline:
                 raise

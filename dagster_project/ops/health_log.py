@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-import psycopg
 from psycopg import sql
 
+from dagster_project.config import database
 from dagster_project.config.matrix import Environment, InstanceMatrix
 from dagster_project.health.checks import FAILED, CheckResult
 from dagster_project.ops.state import HEALTH_LOG, SCHEMA, ensure_health_log
@@ -31,7 +31,7 @@ def configured_environments(matrix: InstanceMatrix, environ: Mapping[str, str], 
 
 def previous_statuses(dsn: str, envs: list[str]) -> dict[CheckKey, str]:
     """Each check's status in its latest recorded row."""
-    with psycopg.connect(dsn, autocommit=True) as conn:
+    with database.connect(dsn, autocommit=True) as conn:
         ensure_health_log(conn)
         rows = conn.execute(sql.SQL(
             "SELECT DISTINCT ON (env, component, check_name) env, component, check_name, status FROM {} "
@@ -44,7 +44,7 @@ def record(dsn: str, run_id: str | None, results: Mapping[str, list[CheckResult]
     """One row per check; returns the number of rows written."""
     rows = [(run_id, env, r.service, r.check, r.status, r.target, r.detail, round(r.seconds * 1000, 1))
             for env, checks in results.items() for r in checks]
-    with psycopg.connect(dsn) as conn:
+    with database.connect(dsn) as conn:
         ensure_health_log(conn)
         with conn.cursor() as cur:
             cur.executemany(sql.SQL(

@@ -7,6 +7,7 @@ import json
 import psycopg
 from dagster import DefaultSensorStatus, SensorDefinition, SensorEvaluationContext, SkipReason, sensor
 
+from dagster_project.config import database
 from dagster_project.config.matrix import Environment
 from dagster_project.ops.invoice_alerts import Invoice, alert_message, scan, send_pending
 from dagster_project.ops.links import dashboard_slug, dashboard_url
@@ -37,7 +38,7 @@ def build_big_invoice_sensor(env: Environment, *, scan_batch: int = SCAN_BATCH,
         def post(invoice: Invoice) -> bool:
             return post_message(alert_message(invoice, env.name, threshold, link), kind="big invoice alert")
 
-        with psycopg.connect(warehouse.dsn, autocommit=True) as conn:
+        with database.connect(warehouse.dsn, autocommit=True) as conn:
             try:
                 found = scan(conn, env.name, since, baselined=state is not None, threshold=threshold,
                              batch=scan_batch)

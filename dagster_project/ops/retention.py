@@ -22,13 +22,13 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-import psycopg
 import sqlalchemy as db
 from dagster import DagsterEventType, DagsterInstance, DagsterRunStatus, RunsFilter
 from dagster._core.storage.event_log.schema import AssetEventTagsTable, SqlEventLogStorageTable
 from dagster._core.storage.event_log.sql_event_log import SqlEventLogStorage
 from psycopg import sql
 
+from dagster_project.config import database
 from dagster_project.ops.state import HEALTH_LOG
 from dagster_project.ops.state import SCHEMA as OPS_SCHEMA
 from dagster_project.superset.state import APPLIES, DRIFT_LOG
@@ -144,7 +144,7 @@ def purge_ops_tables(dsn: str, cutoff: dt.datetime, log: Log,
                      tables: Sequence[OpsTable] = OPS_TABLES) -> dict[str, int]:
     """Rows older than the cutoff per `ops` table; a table not created yet is skipped."""
     deleted: dict[str, int] = {}
-    with psycopg.connect(dsn, autocommit=True) as conn:
+    with database.connect(dsn, autocommit=True) as conn:
         for table in tables:
             ident = sql.Identifier(OPS_SCHEMA, table.name)
             if conn.execute("SELECT to_regclass(%s)", (f"{OPS_SCHEMA}.{table.name}",)).fetchone()[0] is None:

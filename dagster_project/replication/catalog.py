@@ -14,7 +14,7 @@ from psycopg import sql
 
 _COLUMNS = sql.SQL("""
     SELECT n.nspname || '.' || c.relname, c.relreplident, a.attname, format_type(a.atttypid, a.atttypmod),
-           a.attnotnull
+           a.attnotnull, a.atthasdef OR a.atthasmissing
     FROM pg_class c
     JOIN pg_namespace n ON n.oid = c.relnamespace
     JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''
@@ -42,6 +42,7 @@ class Column:
     name: str
     type: str
     not_null: bool = False
+    has_default: bool = False  # rows that existed when it was added hold a value the replica never received
 
 
 @dataclass(frozen=True)
@@ -82,8 +83,8 @@ def read_schemas(conn: psycopg.Connection, schemas: Iterable[str]) -> dict[str, 
 def _read(conn: psycopg.Connection, where: sql.SQL, params: dict[str, list[str]]) -> dict[str, TableShape]:
     columns: dict[str, list[Column]] = {}
     identity: dict[str, str] = {}
-    for table, replident, name, type_, not_null in conn.execute(_COLUMNS.format(where=where), params):
-        columns.setdefault(table, []).append(Column(name, type_, not_null))
+    for table, replident, name, type_, not_null, default in conn.execute(_COLUMNS.format(where=where), params):
+        columns.setdefault(table, []).append(Column(name, type_, not_null, default))
         identity[table] = replident
     primary: dict[str, tuple[str, ...]] = {}
     unique: dict[str, list[UniqueIndex]] = {}

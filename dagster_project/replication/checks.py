@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import psycopg
 from dagster import AssetCheckResult, AssetChecksDefinition, AssetCheckSeverity, AssetCheckSpec, multi_asset_check
 from psycopg import sql
 
+from dagster_project.config.database import PROBE_TIMEOUT_S
 from dagster_project.replication import schema_sync
 from dagster_project.replication.assets import asset_key
 from dagster_project.replication.catalog import read_tables
@@ -36,7 +36,8 @@ def lag_results(status: ReplicationStatus, config: ReplicationConfig) -> list[As
 
 def schema_results(endpoints: Endpoints, config: ReplicationConfig) -> list[AssetCheckResult]:
     names = [t.qualified for t in config.tables]
-    with psycopg.connect(endpoints.source) as src, psycopg.connect(endpoints.warehouse) as wh:
+    with endpoints.connect("source", statement_timeout_s=PROBE_TIMEOUT_S) as src, \
+            endpoints.connect("warehouse", statement_timeout_s=PROBE_TIMEOUT_S) as wh:
         changes = schema_sync.plan(wh, config, read_tables(src, names), read_tables(wh, names))
     results = []
     for table in config.tables:
@@ -48,8 +49,8 @@ def schema_results(endpoints: Endpoints, config: ReplicationConfig) -> list[Asse
     return results
 
 
-def _counts(dsn: str, config: ReplicationConfig) -> dict[str, int]:
-    with psycopg.connect(dsn) as conn:
+def _counts(endpoints: Endpoints, which: str, config: ReplicationConfig) -> dict[str, int]:
+    with endpoints.connect(which, statement_timeout_s=PROBE_TIMEOUT_S) as conn:
         present = read_tables(conn, [t.qualified for t in config.tables])
         return {t.qualified: conn.execute(sql.SQL("SELECT count(*) FROM {}").format(t.ident)).fetchone()[0]
                 for t in config.tables if t.qualified in present}
@@ -60,9 +61,9 @@ def row_count_results(endpoints: Endpoints, config: ReplicationConfig, attempts:
     Odoo keeps writing meanwhile. A mismatch is a warning: the lag check owns the hard failure."""
     source, replica = {}, {}
     for _ in range(attempts):
-        source = _counts(endpoints.source, config)
+        source = _counts(endpoints, "source", config)
         wait_caught_up(endpoints, config, timeout=config.lag_threshold_seconds)
-        replica = _counts(endpoints.warehouse, config)
+        replica = _counts(endpoints, "warehouse", config)
         if source == replica:
             break
     return [AssetCheckResult(asset_key=asset_key(t), check_name=ROWS, severity=AssetCheckSeverity.WARN,
@@ -83,7 +84,9 @@ def build_replication_checks(config: ReplicationConfig, env: str) -> AssetChecks
                        description="Lag, schema and row-count checks of every replicated Odoo table.")
     def odoo_replication_checks(odoo_db: PostgresResource, odoo_replication: PostgresResource,
                                 warehouse: PostgresResource) -> Iterator[AssetCheckResult]:
-        endpoints = Endpoints(env, odoo_db.dsn, odoo_replication.dsn, warehouse.dsn)
+        endpoints = Endpoints(env, odoo_db.dsn, odoo_replication.dsn, warehouse.dsn,
+                              sources={"source": odoo_db.source, "replication": odoo_replication.source,
+                                       "warehouse": warehouse.source})
         yield from lag_results(read_status(endpoints, config), config)
         yield from schema_results(endpoints, config)
         yield from row_count_results(endpoints, config)

@@ -6,14 +6,17 @@ Errors name the file and key, like the instance matrix's: they are configuration
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import yaml
 from psycopg import sql
 
 from dagster_project import paths
+from dagster_project.config import database
 from dagster_project.config.matrix import Environment, MatrixError
 
 
@@ -75,11 +78,24 @@ class Endpoints:
     source: str  # the Odoo database as its owner: publication, replica identity, grants
     replication: str  # the subscription's own connection (a LOGIN REPLICATION role, SELECT on the tables)
     warehouse: str  # the warehouse as a role that may create subscriptions
+    sources: Mapping[str, str] = field(default_factory=dict)  # field -> where it was read, for errors
 
     @classmethod
     def from_environment(cls, env: Environment) -> Endpoints:
-        return cls(env.name, env.value("odoo", "db_url"), env.value("odoo", "replication_url"),
-                   env.value("supabase", "db_url"))
+        where = {"source": ("odoo", "db_url"), "replication": ("odoo", "replication_url"),
+                 "warehouse": ("supabase", "db_url")}
+        return cls(env.name, *(env.value(*where[f]) for f in ENDPOINTS),
+                   sources={f: env.origin(*where[f]) for f in ENDPOINTS})
+
+    def connect(self, which: str, *, autocommit: bool = True,
+                statement_timeout_s: float = database.STATEMENT_TIMEOUT_S) -> psycopg.Connection:
+        """One of the three connections, bounded; errors name the environment and variable it came from."""
+        source = self.sources.get(which, f"environment '{self.env}', the {which} connection string")
+        return database.connect(getattr(self, which), source=source, autocommit=autocommit,
+                                statement_timeout_s=statement_timeout_s)
+
+
+ENDPOINTS = ("source", "replication", "warehouse")
 
 
 def config_path() -> Path:

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from dagster import Definitions, EnvVar
+from dagster import Definitions
 
 from dagster_project.config.matrix import Environment
 from dagster_project.replication.assets import replicated_asset_specs
 from dagster_project.replication.checks import build_replication_checks
 from dagster_project.replication.config import ReplicationConfig, load_config
 from dagster_project.replication.sensors import build_replication_sensor
-from dagster_project.resources.postgres import PostgresResource
+from dagster_project.resources.postgres import env_resource
 
 
 def replication_definitions(env: Environment, config: ReplicationConfig | None = None) -> Definitions:
@@ -18,5 +18,5 @@ def replication_definitions(env: Environment, config: ReplicationConfig | None =
         assets=replicated_asset_specs(config, env.name),
         sensors=[build_replication_sensor(config)],
         asset_checks=[build_replication_checks(config, env.name)],
-        resources={"odoo_replication": PostgresResource(dsn=EnvVar(env.odoo.variables["replication_url"][0]))},
+        resources={"odoo_replication": env_resource(env, "odoo", "replication_url")},
     )

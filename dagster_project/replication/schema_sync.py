@@ -14,7 +14,7 @@ import psycopg
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict
 
-from dagster_project.replication import publication, security, subscription
+from dagster_project.replication import publication, recopy, security, subscription
 from dagster_project.replication.catalog import Column, TableShape, UniqueIndex, read_tables
 from dagster_project.replication.config import Endpoints, ReplicationConfig, ReplicationError
 
@@ -29,6 +29,7 @@ class SchemaChange:
     detail: str
     ddl: tuple[str, ...]
     additive: bool
+    recopy: bool = False  # the replica cannot derive the existing rows' values: the table is copied again
 
     @property
     def summary(self) -> str:
@@ -145,9 +146,12 @@ def _renamed(conn: psycopg.Connection, name: str, old: str, new: Column) -> Sche
 
 
 def _added(conn: psycopg.Connection, name: str, column: Column) -> SchemaChange:
+    """A column with a default (constant or volatile) gave every existing source row a value that never
+    travelled as a change, so the replica would keep NULL there: the table is copied again."""
     ddl = _alter(name, sql.SQL("ADD COLUMN {}").format(_column_sql(column, False)))
-    return SchemaChange(name, "column_added", f"new column {column.name} ({column.type})", (ddl.as_string(conn),),
-                        True)
+    detail = f"new column {column.name} ({column.type})" + (", with a default: the table is copied again"
+                                                             if column.has_default else "")
+    return SchemaChange(name, "column_added", detail, (ddl.as_string(conn),), True, recopy=column.has_default)
 
 
 def _removed(conn: psycopg.Connection, name: str, old: str) -> SchemaChange:
@@ -189,8 +193,7 @@ def sync_schema(endpoints: Endpoints, config: ReplicationConfig, progress: Progr
     """Compare source and replica; apply what is additive, refresh the subscription, report the rest."""
     names = [t.qualified for t in config.tables]
     report = SyncReport()
-    with psycopg.connect(endpoints.source, autocommit=True) as src, \
-            psycopg.connect(endpoints.warehouse, autocommit=True) as wh:
+    with endpoints.connect("source") as src, endpoints.connect("warehouse") as wh:
         subscribed = subscription.table_states(wh, config.subscription)
         changes = plan(wh, config, read_tables(src, names), read_tables(wh, names), subscribed)
         missing_on_source(changes)
@@ -203,6 +206,8 @@ def sync_schema(endpoints: Endpoints, config: ReplicationConfig, progress: Progr
         report.manual = [c for c in changes if not c.additive]
         if report.applied or report.actions:
             report.actions += _refresh(wh, config)
+        for table in sorted({c.table for c in report.applied if c.recopy}):
+            report.actions.append(recopy.recopy_table(src, wh, config, config.table(table), progress))
     return report
 
 

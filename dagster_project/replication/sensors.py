@@ -22,6 +22,7 @@ from dagster import (
 )
 from psycopg import sql
 
+from dagster_project.config.database import PROBE_TIMEOUT_S
 from dagster_project.replication.assets import asset_key
 from dagster_project.replication.catalog import read_tables
 from dagster_project.replication.config import ReplicatedTable, ReplicationConfig
@@ -48,10 +49,10 @@ def table_facts(conn: psycopg.Connection, table: ReplicatedTable,
     return conn.execute(sql.SQL("SELECT count(*), {} FROM {}").format(latest, table.ident)).fetchone()
 
 
-def materializations(warehouse: str, replication: str, config: ReplicationConfig,
+def materializations(warehouse: PostgresResource, replication: PostgresResource, config: ReplicationConfig,
                      cursor: dict[str, int]) -> tuple[list[AssetMaterialization], dict[str, int]]:
     """The materializations this tick reports and the new cursor."""
-    with psycopg.connect(warehouse, autocommit=True) as conn:
+    with warehouse.connect(autocommit=True, statement_timeout_s=PROBE_TIMEOUT_S) as conn:
         counters = read_counters(conn, config)
         moved = changed(counters, cursor)
         shapes = read_tables(conn, moved)
@@ -67,9 +68,9 @@ def materializations(warehouse: str, replication: str, config: ReplicationConfig
     return events, counters
 
 
-def _lag(replication: str, config: ReplicationConfig) -> tuple[int, float]:
+def _lag(replication: PostgresResource, config: ReplicationConfig) -> tuple[int, float]:
     """Slot lag (bytes, seconds); -1 when the slot is missing (the lag check says why)."""
-    with psycopg.connect(replication, autocommit=True) as conn:
+    with replication.connect(autocommit=True, statement_timeout_s=PROBE_TIMEOUT_S) as conn:
         slot = read_slot(conn, config.slot)
     return (slot.lag_bytes, slot.lag_seconds) if slot else (-1, -1.0)
 
@@ -86,7 +87,7 @@ def build_replication_sensor(config: ReplicationConfig) -> SensorDefinition:
     def odoo_replication_sensor(context: SensorEvaluationContext, warehouse: PostgresResource,
                                 odoo_replication: PostgresResource) -> SensorResult:
         cursor = json.loads(context.cursor) if context.cursor else {}
-        events, counters = materializations(warehouse.dsn, odoo_replication.dsn, config, cursor)
+        events, counters = materializations(warehouse, odoo_replication, config, cursor)
         return SensorResult(asset_events=events, cursor=json.dumps(counters, sort_keys=True))
 
     return odoo_replication_sensor

@@ -46,9 +46,8 @@ class Slot:
 def setup(endpoints: Endpoints, config: ReplicationConfig, progress: Progress) -> SetupReport:
     report = SetupReport()
     names = [t.qualified for t in config.tables]
-    with psycopg.connect(endpoints.source, autocommit=True) as src, \
-            psycopg.connect(endpoints.replication, autocommit=True) as repl, \
-            psycopg.connect(endpoints.warehouse, autocommit=True) as wh:
+    with endpoints.connect("source") as src, endpoints.connect("replication") as repl, \
+            endpoints.connect("warehouse") as wh:
         role = check_source(src, repl, endpoints, config)
         report.actions += ensure_replica_identity(src, read_tables(src, names))
         report.actions += security.grant_replicator(src, role, config)

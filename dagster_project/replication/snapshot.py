@@ -9,9 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import psycopg
-
 from dagster_project import paths
+from dagster_project.config import database
 from dagster_project.replication.catalog import read_schemas
 
 SCHEMAS = ("public",)
@@ -21,13 +20,13 @@ def default_path(env: str) -> Path:
     return paths.PROJECT_ROOT / "config" / f"odoo-schema.{env}.json"
 
 
-def take(dsn: str, schemas: tuple[str, ...] = SCHEMAS) -> dict[str, Any]:
+def take(dsn: str, schemas: tuple[str, ...] = SCHEMAS, source: str = "the Odoo database") -> dict[str, Any]:
     """The columns (name -> type) and primary key of every table in `schemas`."""
-    with psycopg.connect(dsn) as conn:
-        database = conn.execute("SELECT current_database()").fetchone()[0]
+    with database.connect(dsn, source=source) as conn:
+        name = conn.execute("SELECT current_database()").fetchone()[0]
         tables = read_schemas(conn, schemas)
     return {
-        "database": database,
+        "database": name,
         "taken_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "schemas": list(schemas),
         "tables": {name: tables[name].as_dict() for name in sorted(tables)},

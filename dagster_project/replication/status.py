@@ -12,7 +12,8 @@ from dataclasses import asdict, dataclass, field
 
 import psycopg
 
-from dagster_project.replication import subscription
+from dagster_project.config.database import PROBE_TIMEOUT_S
+from dagster_project.replication import diagnosis, subscription
 from dagster_project.replication.config import Endpoints, ReplicationConfig
 
 # Lag in seconds: the walsender's replay lag while it streams (NULL once caught up and idle), else the
@@ -66,6 +67,8 @@ class ReplicationStatus:
     apply_error_count: int = 0
     sync_error_count: int = 0
     tables: dict[str, str] = field(default_factory=dict)  # schema.table -> state name
+    worker_cause: str | None = None  # why the apply worker is not running, found by diagnosis
+    not_replicated: dict[str, str] = field(default_factory=dict)  # new Odoo table -> line for replication.yaml
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -83,10 +86,13 @@ class ReplicationStatus:
 
 def read_status(endpoints: Endpoints, config: ReplicationConfig) -> ReplicationStatus:
     status = ReplicationStatus(endpoints.env, config.subscription)
-    with psycopg.connect(endpoints.warehouse, autocommit=True) as wh:
+    with endpoints.connect("warehouse", statement_timeout_s=PROBE_TIMEOUT_S) as wh, \
+            endpoints.connect("replication", statement_timeout_s=PROBE_TIMEOUT_S) as repl:
         _read_subscriber(wh, config, status)
-    with psycopg.connect(endpoints.replication, autocommit=True) as repl:
         _read_slot(repl, config, status)
+        if status.enabled and status.worker_pid is None:
+            status.worker_cause = diagnosis.stopped_worker_cause(wh, repl, config, endpoints.env)
+        status.not_replicated = diagnosis.unreplicated_tables(repl, config, endpoints.env)
     status.problems = problems(status, config)
     return status
 
@@ -126,12 +132,15 @@ def problems(status: ReplicationStatus, config: ReplicationConfig) -> list[str]:
     elif status.slot_wal_status == "lost":
         found.append(f"replication slot {config.slot} lost WAL it needed (max_slot_wal_keep_size): {heal}")
     if status.enabled and status.worker_pid is None:
-        found.append(f"the apply worker is not running ({status.apply_error_count} apply errors so far; the "
-                     "warehouse server log names the cause; a missing column is healed by "
-                     f"`hybrid replication sync-schema --env {status.env}`)")
+        found.append(f"the apply worker is not running ({status.apply_error_count} apply errors so far): "
+                     f"{status.worker_cause or 'the warehouse server log names the cause'}")
     waiting = {t: s for t, s in status.tables.items() if s != "ready"}
     if waiting:
         found.append("tables not ready: " + ", ".join(f"{t} ({s})" for t, s in sorted(waiting.items())))
+    for table, line in sorted(status.not_replicated.items()):
+        found.append(f"{table} is new in Odoo and not replicated: to replicate it, add `{line.strip()}` under "
+                     "tables in config/replication.yaml and run `hybrid replication sync-schema "
+                     f"--env {status.env}`; to ignore it, take a new `hybrid odoo schema-snapshot`")
     if status.lag_seconds is not None and status.lag_seconds > config.lag_threshold_seconds:
         found.append(f"lag {status.lag_seconds:.1f}s is above the {config.lag_threshold_seconds:.0f}s threshold")
     return found
@@ -139,7 +148,7 @@ def problems(status: ReplicationStatus, config: ReplicationConfig) -> list[str]:
 
 def wait_caught_up(endpoints: Endpoints, config: ReplicationConfig, timeout: float = 60) -> bool:
     """Wait until the subscriber has confirmed everything the Odoo server had written when we started."""
-    with psycopg.connect(endpoints.replication, autocommit=True) as conn:
+    with endpoints.connect("replication", statement_timeout_s=PROBE_TIMEOUT_S) as conn:
         target = conn.execute("SELECT pg_current_wal_lsn()").fetchone()[0]
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

@@ -9,20 +9,27 @@ from contextlib import contextmanager
 import psycopg
 from dagster import ConfigurableResource, EnvVar
 
+from dagster_project.config import database
 from dagster_project.config.matrix import Environment, load_matrix
-
-CONNECT_TIMEOUT = 10  # seconds: a host that accepts TCP and never answers must not stall a sensor tick
 
 
 class PostgresResource(ConfigurableResource):
     """A Postgres database reached by a connection string that lives only in the environment."""
 
     dsn: str
+    source: str = "a Dagster resource's connection string"  # named in connection errors
 
     @contextmanager
-    def connect(self) -> Iterator[psycopg.Connection]:
-        with psycopg.connect(self.dsn, connect_timeout=CONNECT_TIMEOUT) as conn:
+    def connect(self, autocommit: bool = False,
+                statement_timeout_s: float = database.STATEMENT_TIMEOUT_S) -> Iterator[psycopg.Connection]:
+        with database.connect(self.dsn, source=self.source, autocommit=autocommit,
+                              statement_timeout_s=statement_timeout_s) as conn:
             yield conn
+
+
+def env_resource(env: Environment, service: str, purpose: str) -> PostgresResource:
+    name = env.services[service].variables[purpose][0]
+    return PostgresResource(dsn=EnvVar(name), source=f"environment '{env.name}', variable {name}")
 
 
 def current_environment() -> Environment:
@@ -34,7 +41,7 @@ def database_resources(env: Environment) -> dict[str, PostgresResource]:
     """Each job's own role (docs/security.md): `warehouse` is the ops role (operations tables, replica
     monitoring), `ocr_warehouse` the role that may write only schema ocr. The superuser is none of them."""
     return {
-        "odoo_db": PostgresResource(dsn=EnvVar(env.odoo.variables["db_url"][0])),
-        "warehouse": PostgresResource(dsn=EnvVar(env.supabase.variables["ops_url"][0])),
-        "ocr_warehouse": PostgresResource(dsn=EnvVar(env.supabase.variables["ocr_url"][0])),
+        "odoo_db": env_resource(env, "odoo", "db_url"),
+        "warehouse": env_resource(env, "supabase", "ops_url"),
+        "ocr_warehouse": env_resource(env, "supabase", "ocr_url"),
     }

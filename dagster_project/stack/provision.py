@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import psycopg
 from psycopg import sql
 
+from dagster_project.config import database
 from dagster_project.stack.roles import (
     JOB_ROLES,
     ROLE_ATTRIBUTES,
@@ -61,7 +62,7 @@ def role_attributes() -> dict[str, str]:
 def provision(admin_dsn: str, passwords: Mapping[str, str]) -> list[str]:
     """Create what is missing and set the grants; returns what was created, for the progress output."""
     created: list[str] = []
-    with psycopg.connect(admin_dsn, autocommit=True, connect_timeout=10) as conn:
+    with database.connect(admin_dsn, autocommit=True) as conn:
         for role, attributes in role_attributes().items():
             if not _exists(conn, "SELECT 1 FROM pg_roles WHERE rolname = %s", role):
                 conn.execute(create_role(role, attributes))
@@ -80,7 +81,7 @@ def provision(admin_dsn: str, passwords: Mapping[str, str]) -> list[str]:
     for spec in DATABASES:
         if spec.schemas:
             created += _create_schemas(_dsn(admin_dsn, spec.name), spec)
-            with psycopg.connect(_dsn(admin_dsn, spec.name), connect_timeout=10) as conn:
+            with database.connect(_dsn(admin_dsn, spec.name)) as conn:
                 for statement in warehouse_statements():
                     conn.execute(statement)
     return created
@@ -88,7 +89,7 @@ def provision(admin_dsn: str, passwords: Mapping[str, str]) -> list[str]:
 
 def _create_schemas(dsn: str, spec: DatabaseSpec) -> list[str]:
     created = []
-    with psycopg.connect(dsn, autocommit=True, connect_timeout=10) as conn:
+    with database.connect(dsn, autocommit=True) as conn:
         for schema in spec.schemas:
             if not _exists(conn, "SELECT 1 FROM pg_namespace WHERE nspname = %s", schema):
                 conn.execute(sql.SQL("CREATE SCHEMA {} AUTHORIZATION {}").format(

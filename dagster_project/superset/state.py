@@ -16,6 +16,7 @@ import psycopg
 from psycopg import sql
 from psycopg.types.json import Jsonb
 
+from dagster_project.config import database
 from dagster_project.config.schemas import ensure_schema
 
 SCHEMA = "ops"
@@ -51,7 +52,7 @@ def _ensure(conn: psycopg.Connection) -> None:
 
 
 def last_apply(dsn: str, env: str) -> Record:
-    with psycopg.connect(dsn, autocommit=True) as conn:
+    with database.connect(dsn, autocommit=True) as conn:
         _ensure(conn)
         query = sql.SQL("SELECT bundle_hash, objects, security FROM {} WHERE env = %s ORDER BY id DESC LIMIT 1")
         row = conn.execute(query.format(sql.Identifier(SCHEMA, APPLIES)), (env,)).fetchone()
@@ -60,7 +61,7 @@ def last_apply(dsn: str, env: str) -> Record:
 
 def record_apply(dsn: str, env: str, bundle_hash: str, objects: dict[str, dict[str, Any]],
                  security: dict[str, dict[str, Any]] | None = None) -> None:
-    with psycopg.connect(dsn, autocommit=True) as conn:
+    with database.connect(dsn, autocommit=True) as conn:
         _ensure(conn)
         conn.execute(sql.SQL("INSERT INTO {} (env, bundle_hash, objects, security) VALUES (%s, %s, %s, %s)")
                      .format(sql.Identifier(SCHEMA, APPLIES)),
@@ -68,7 +69,7 @@ def record_apply(dsn: str, env: str, bundle_hash: str, objects: dict[str, dict[s
 
 
 def log_drift(dsn: str, env: str, status: str, changes: list[dict[str, Any]]) -> None:
-    with psycopg.connect(dsn, autocommit=True) as conn:
+    with database.connect(dsn, autocommit=True) as conn:
         _ensure(conn)
         conn.execute(sql.SQL("INSERT INTO {} (env, status, changes) VALUES (%s, %s, %s)")
                      .format(sql.Identifier(SCHEMA, DRIFT_LOG)), (env, status, Jsonb(changes)))

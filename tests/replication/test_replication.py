@@ -24,17 +24,19 @@ from dagster import (
     evaluate_automation_conditions,
 )
 from psycopg import sql
+from psycopg.conninfo import make_conninfo
 
 from dagster_project.cli.main import cli
 from dagster_project.odoo.reports import SimulationReport
 from dagster_project.odoo.simulate import simulate
+from dagster_project.replication import diagnosis, snapshot
 from dagster_project.replication.assets import replicated_asset_specs
 from dagster_project.replication.checks import lag_results
 from dagster_project.replication.config import ReplicatedTable, config_path
 from dagster_project.replication.schema_sync import sync_schema
 from dagster_project.replication.sensors import build_replication_sensor
 from dagster_project.replication.setup import setup
-from dagster_project.replication.status import ReplicationStatus, read_status
+from dagster_project.replication.status import ReplicationStatus, read_status, wait_caught_up
 from dagster_project.resources.postgres import PostgresResource
 from dagster_project.stack import secrets
 from tests.replication.conftest import TODAY, Replicated, wait_for
@@ -156,7 +158,9 @@ def test_column_added_mid_stream_stops_apply_until_sync_schema(replicated: Repli
         return not readings[-1].healthy
 
     wait_for(stalled, what="status to report the stopped apply worker")
-    assert any("apply worker is not running" in problem for problem in readings[-1].problems)
+    stopped = next(problem for problem in readings[-1].problems if "apply worker is not running" in problem)
+    assert "the replica's schema differs from Odoo's (public.account_move: column added (new column " \
+        "x_review_note (character varying(40)))): run `hybrid replication sync-schema --env local`" in stopped
 
     report = sync_schema(replicated.endpoints, replicated.config, **quiet)
     assert [(c.kind, c.ddl) for c in report.applied] == [
@@ -317,3 +321,77 @@ def test_sensor_materializations_make_an_eager_downstream_asset_run(replicated: 
     result = evaluate_automation_conditions(defs=defs, instance=instance, cursor=baseline.cursor)
     assert result.total_requested == 1
     assert result.get_requested_partitions(open_invoices.key) == {None}
+
+
+def test_a_rotated_replication_password_is_named_as_the_cause(replicated: Replicated) -> None:
+    """The fault test's case: the password changed on the Odoo server and in ODOO_REPLICATION_URL, but the
+    subscription still holds the old one; status used to blame the worker and suggest sync-schema."""
+    admin = replicated.stack.dsn("postgres", "postgres")
+    old_password = secrets.load_or_create(replicated.stack.state_dir)["odoo_replicator"]
+    rotated = dataclasses.replace(replicated.endpoints, replication=make_conninfo(
+        replicated.endpoints.replication, password="rotated-pw-1"))
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute("ALTER ROLE odoo_replicator PASSWORD 'rotated-pw-1'")
+    try:
+        with replicated.warehouse() as wh:  # the running worker keeps its session: make it reconnect
+            wh.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_subscription WHERE subname = 'repl_test'")
+        causes: list[str] = []
+
+        def named() -> bool:
+            status = read_status(rotated, replicated.config)
+            causes[:] = [p for p in status.problems if "apply worker is not running" in p]
+            return bool(causes)
+
+        wait_for(named, what="status to report the stopped worker")
+        assert "the subscription cannot connect to the Odoo server: it refused the password of user " \
+               "odoo_replicator; fix: correct ODOO_REPLICATION_URL for 'local'" in causes[0]
+        assert "sync-schema" not in causes[0] and "rotated-pw-1" not in causes[0]
+        healed = setup(rotated, replicated.config, **quiet)
+        assert any(a.startswith("subscription repl_test connection updated to") for a in healed.actions)
+        assert wait_caught_up(rotated, replicated.config)
+        wait_for(lambda: read_status(rotated, replicated.config).healthy, what="healthy after setup")
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(sql.SQL("ALTER ROLE odoo_replicator PASSWORD {}").format(sql.Literal(old_password)))
+        setup(replicated.endpoints, replicated.config, **quiet)
+
+
+def test_a_new_odoo_table_is_reported_with_the_line_to_add(replicated: Replicated, tmp_path) -> None:
+    snapshot_file = tmp_path / "odoo-schema.local.json"
+    snapshot.write(snapshot.take(replicated.endpoints.source), snapshot_file)
+    with replicated.source() as src:
+        src.execute("CREATE TABLE x_fleet_vehicle (id int PRIMARY KEY, name text)")
+    with replicated.endpoints.connect("replication") as repl:
+        found = diagnosis.unreplicated_tables(repl, replicated.config, "local", snapshot_file)
+    assert found == {"public.x_fleet_vehicle": "  public.x_fleet_vehicle: x.fleet.vehicle"}
+    with replicated.source() as src:
+        src.execute("DROP TABLE x_fleet_vehicle")
+
+
+@pytest.mark.parametrize("default", ["'legacy'", "now()"], ids=["constant", "volatile"])
+def test_a_column_added_with_a_default_is_healed_by_copying_the_table_again(replicated: Replicated,
+                                                                           default: str) -> None:
+    """The fault test's silent defect: existing rows held the default on the source and NULL in the replica,
+    and sync-schema said the tables matched. Under load, the heal copies the table again, online."""
+    column = f"x_fault_{'flag' if default.startswith(chr(39)) else 'seen'}"
+    reports: list[SimulationReport] = []
+    runner = threading.Thread(target=lambda: reports.append(
+        simulate(replicated.endpoints.source, rate=30, duration=8, seed=31, today=TODAY)))
+    runner.start()
+    threading.Event().wait(2)
+    with replicated.source() as src:
+        src.execute(sql.SQL("ALTER TABLE account_move_line ADD COLUMN {} {} DEFAULT {}").format(
+            sql.Identifier(column), sql.SQL("varchar" if "legacy" in default else "timestamptz"), sql.SQL(default)))
+    report = sync_schema(replicated.endpoints, replicated.config, **quiet)
+    runner.join()
+    assert [(c.table, c.kind, c.recopy) for c in report.applied] == [("public.account_move_line", "column_added",
+                                                                       True)]
+    assert any(a.startswith("copied public.account_move_line again (") for a in report.actions)
+    assert sum(reports[0].counts.values()) > 50  # the load ran through the heal
+    count = sql.SQL("SELECT count(*), count({}) FROM account_move_line").format(sql.Identifier(column))
+    replicated.caught_up()
+    with replicated.source() as src, replicated.warehouse() as wh:
+        on_source = src.execute(count).fetchone()
+        assert wh.execute(count).fetchone() == on_source and on_source[0] == on_source[1]
+    source, replica = replicated.checksums()
+    assert source == replica

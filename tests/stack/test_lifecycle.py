@@ -14,6 +14,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from dagster_project import paths
 from dagster_project.config.dotenv import read_env_file
 from dagster_project.odoo.checksums import table_checksums
 from dagster_project.stack.scratch import free_port, scratch_state_dir
@@ -24,15 +25,23 @@ HYBRID = [sys.executable, "-m", "dagster_project.cli"]
 @pytest.fixture()
 def cli_env() -> Iterator[dict[str, str]]:
     state = scratch_state_dir("lifecycle-")
-    env = {**os.environ, "HYBRID_STATE_DIR": str(state), "HYBRID_ENV_FILE": str(state / ".env.local"),
-           "HYBRID_PG_PORT": str(free_port())}
+    # HYBRID_STATE_DIR alone: the stack keeps its env file there and never touches the project's.
+    env = {**os.environ, "HYBRID_STATE_DIR": str(state), "HYBRID_PG_PORT": str(free_port())}
+    env.pop("HYBRID_ENV_FILE", None)
     for key in [k for k in env if k.endswith("_LOCAL")]:
         del env[key]  # only what the stack writes may be used
+    project_env = paths.PROJECT_ROOT / ".env.local"
+    before = project_env.read_bytes() if project_env.exists() else None
     try:
         yield env
     finally:
         hybrid(env, "stack", "down")
         shutil.rmtree(state, ignore_errors=True)
+    assert (project_env.read_bytes() if project_env.exists() else None) == before
+
+
+def env_file(env: dict[str, str]) -> Path:
+    return Path(env["HYBRID_STATE_DIR"]) / ".env.local"
 
 
 def hybrid(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
@@ -45,7 +54,7 @@ def status(env: dict[str, str]) -> dict[str, dict]:
 
 
 def odoo_state(env: dict[str, str]) -> tuple[int, dict[str, str]]:
-    dsn = read_env_file(Path(env["HYBRID_ENV_FILE"]))["ODOO_DB_URL_LOCAL"]
+    dsn = read_env_file(env_file(env))["ODOO_DB_URL_LOCAL"]
     with psycopg.connect(dsn) as conn:
         row = conn.execute("SELECT count(*) FROM account_move_line").fetchone()
         return int(row[0]), table_checksums(conn)
@@ -56,13 +65,13 @@ def test_up_up_down_up_keeps_the_seeded_data(cli_env: dict[str, str]) -> None:
     assert first.returncode == 0, first.stderr
     assert "created database odoo_local" in first.stderr
     port = cli_env["HYBRID_PG_PORT"]
-    written = read_env_file(Path(cli_env["HYBRID_ENV_FILE"]))
+    written = read_env_file(env_file(cli_env))
     assert written["ODOO_DB_URL_LOCAL"].endswith(f"@127.0.0.1:{port}/odoo_local")
     assert written["SUPABASE_DB_URL_LOCAL"].startswith("postgresql://postgres:")
     assert [written[f"SUPABASE_{job}_URL_LOCAL"].split(":")[1] for job in ("DBT", "OCR", "OPS")] == \
         ["//dbt", "//ocr", "//ops"]  # each job its own role
     assert written["SUPERSET_META_DB_URL_LOCAL"].endswith("/superset_meta")
-    assert oct(Path(cli_env["HYBRID_ENV_FILE"]).stat().st_mode & 0o777) == "0o600"
+    assert oct(env_file(cli_env).stat().st_mode & 0o777) == "0o600"
 
     seeded = hybrid(cli_env, "odoo", "seed", "--scale", "1", "--seed", "3", "--today", "2026-06-30")
     assert seeded.returncode == 0, seeded.stderr
@@ -72,7 +81,7 @@ def test_up_up_down_up_keeps_the_seeded_data(cli_env: dict[str, str]) -> None:
     again = hybrid(cli_env, "stack", "up", "--no-dagster", "--no-superset")
     assert again.returncode == 0, again.stderr
     assert "already running" in again.stderr and "created" not in again.stderr
-    assert read_env_file(Path(cli_env["HYBRID_ENV_FILE"])) == written  # same passwords, same DSNs
+    assert read_env_file(env_file(cli_env)) == written  # same passwords, same DSNs
 
     services = status(cli_env)
     assert services["_rc"]["rc"] == 0

@@ -197,6 +197,7 @@ def sync_schema(endpoints: Endpoints, config: ReplicationConfig, progress: Progr
         subscribed = subscription.table_states(wh, config.subscription)
         changes = plan(wh, config, read_tables(src, names), read_tables(wh, names), subscribed)
         missing_on_source(changes)
+        _can_recopy(wh, config, changes)
         report.actions += security.grant_replicator(src, replication_role(endpoints), config)
         report.actions += publication.reconcile(src, config)
         report.applied = apply_additive(wh, changes)
@@ -209,6 +210,17 @@ def sync_schema(endpoints: Endpoints, config: ReplicationConfig, progress: Progr
         for table in sorted({c.table for c in report.applied if c.recopy}):
             report.actions.append(recopy.recopy_table(src, wh, config, config.table(table), progress))
     return report
+
+
+def _can_recopy(conn: psycopg.Connection, config: ReplicationConfig, changes: list[SchemaChange]) -> None:
+    """A re-copy needs a running subscription; refuse before anything is applied, so the next run still sees
+    the column as new and copies the table then."""
+    tables = sorted({c.table for c in changes if c.recopy})
+    current = subscription.find(conn, config.subscription)
+    if tables and (current is None or not current.enabled):
+        raise ReplicationError(f"{', '.join(tables)} must be copied again (a column was added with a default), "
+                               f"but subscription {config.subscription} is missing or disabled",
+                               "run `hybrid replication setup` first, then `hybrid replication sync-schema`")
 
 
 def replication_role(endpoints: Endpoints) -> str:

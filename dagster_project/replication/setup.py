@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field
 import psycopg
 from psycopg import sql
 
-from dagster_project.replication import publication, schema_sync, security, subscription
+from dagster_project.replication import publication, recopy, schema_sync, security, subscription
 from dagster_project.replication.catalog import TableShape, read_tables
 from dagster_project.replication.config import Endpoints, ReplicationConfig, ReplicationError
 from dagster_project.stack.local import mask
@@ -63,6 +63,8 @@ def setup(endpoints: Endpoints, config: ReplicationConfig, progress: Progress) -
         report.actions += ensure_subscription(repl, wh, endpoints, config, report.same_cluster,
                                               refresh=bool(membership or applied))
         report.actions += wait_for_initial_copy(wh, config, progress)
+        for table in sorted({c.table for c in applied if c.recopy}):  # the subscription runs by now
+            report.actions.append(recopy.recopy_table(src, wh, config, config.table(table), progress))
     return report
 
 

@@ -110,7 +110,8 @@ def test_a_run_that_cannot_record_fails_and_the_failure_sensor_reports_it(stack,
     assert len(webhook.received) == 1
     text = webhook.texts()[0]
     assert "job **instance_health_check**" in text and "step `check_and_record_health`" in text
-    assert "OperationalError" in text and "pw@" not in text
+    assert "DatabaseUnavailable" in text and "refused the connection: nothing listens there" in text
+    assert "pw@" not in text
 
 
 def test_configured_environments_are_those_with_a_variable_set() -> None:

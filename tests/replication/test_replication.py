@@ -32,7 +32,7 @@ from dagster_project.odoo.simulate import simulate
 from dagster_project.replication import diagnosis, snapshot
 from dagster_project.replication.assets import replicated_asset_specs
 from dagster_project.replication.checks import lag_results
-from dagster_project.replication.config import ReplicatedTable, config_path
+from dagster_project.replication.config import ReplicatedTable, ReplicationError, config_path
 from dagster_project.replication.schema_sync import sync_schema
 from dagster_project.replication.sensors import build_replication_sensor
 from dagster_project.replication.setup import setup
@@ -393,5 +393,25 @@ def test_a_column_added_with_a_default_is_healed_by_copying_the_table_again(repl
     with replicated.source() as src, replicated.warehouse() as wh:
         on_source = src.execute(count).fetchone()
         assert wh.execute(count).fetchone() == on_source and on_source[0] == on_source[1]
+    source, replica = replicated.checksums()
+    assert source == replica
+
+
+def test_a_needed_recopy_waits_for_a_running_subscription_and_loses_nothing(replicated: Replicated) -> None:
+    """Refused before anything is applied; setup, which enables the subscription, adds the column and copies
+    the table again."""
+    with replicated.warehouse() as wh:
+        wh.execute("ALTER SUBSCRIPTION repl_test DISABLE")
+    with replicated.source() as src:
+        src.execute("ALTER TABLE res_partner ADD COLUMN x_tier varchar DEFAULT 'bronze'")
+    with pytest.raises(ReplicationError, match="public.res_partner must be copied again") as refused:
+        sync_schema(replicated.endpoints, replicated.config, **quiet)
+    assert "run `hybrid replication setup` first" in refused.value.fix
+    with replicated.warehouse() as wh:
+        assert wh.execute("SELECT count(*) FROM information_schema.columns WHERE table_name = 'res_partner' "
+                          "AND column_name = 'x_tier'").fetchone() == (0,)
+    healed = setup(replicated.endpoints, replicated.config, **quiet)  # enables, adds the column, copies again
+    assert "enabled subscription repl_test" in healed.actions
+    assert any(a.startswith("copied public.res_partner again (") for a in healed.actions)
     source, replica = replicated.checksums()
     assert source == replica

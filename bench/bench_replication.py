@@ -20,7 +20,7 @@ from dagster_project.odoo.seed import seed_database
 from dagster_project.replication import subscription
 from dagster_project.replication.catalog import read_tables
 from dagster_project.replication.config import Endpoints, ReplicatedTable, load_config
-from dagster_project.replication.schema_sync import create_table_statements
+from dagster_project.replication.schema_plan import create_table_statements
 from dagster_project.replication.setup import setup
 from dagster_project.stack.local import LocalStack
 

@@ -9,7 +9,7 @@ from dagster import AssetCheckResult, AssetChecksDefinition, AssetCheckSeverity,
 from psycopg import sql
 
 from dagster_project.config.database import PROBE_TIMEOUT_S
-from dagster_project.replication import schema_sync
+from dagster_project.replication import schema_plan
 from dagster_project.replication.assets import asset_key
 from dagster_project.replication.catalog import read_tables
 from dagster_project.replication.config import Endpoints, ReplicationConfig
@@ -35,10 +35,9 @@ def lag_results(status: ReplicationStatus, config: ReplicationConfig) -> list[As
 
 
 def schema_results(endpoints: Endpoints, config: ReplicationConfig) -> list[AssetCheckResult]:
-    names = [t.qualified for t in config.tables]
     with endpoints.connect("source", statement_timeout_s=PROBE_TIMEOUT_S) as src, \
             endpoints.connect("warehouse", statement_timeout_s=PROBE_TIMEOUT_S) as wh:
-        changes = schema_sync.plan(wh, config, read_tables(src, names), read_tables(wh, names))
+        changes = schema_plan.changes_between(src, wh, config)
     results = []
     for table in config.tables:
         mine = [c for c in changes if c.table == table.qualified]

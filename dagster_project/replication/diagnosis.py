@@ -13,8 +13,8 @@ from pathlib import Path
 import psycopg
 
 from dagster_project.config import database
-from dagster_project.replication import schema_sync
-from dagster_project.replication.catalog import read_schemas, read_tables
+from dagster_project.replication import publication, schema_plan
+from dagster_project.replication.catalog import read_schemas
 from dagster_project.replication.config import ReplicationConfig
 from dagster_project.replication.snapshot import SCHEMAS, default_path
 
@@ -42,8 +42,7 @@ def stopped_worker_cause(wh: psycopg.Connection, repl: psycopg.Connection | None
     if repl.execute("SELECT 1 FROM pg_publication WHERE pubname = %s", (config.publication,)).fetchone() is None:
         return (f"publication {config.publication} is missing on the Odoo server: run "
                 f"`hybrid replication setup --env {env}` (it creates it)")
-    names = [t.qualified for t in config.tables]
-    changes = schema_sync.plan(wh, config, read_tables(repl, names), read_tables(wh, names))
+    changes = schema_plan.changes_between(repl, wh, config)
     if changes:
         return ("the replica's schema differs from Odoo's (" + "; ".join(c.summary for c in changes[:5])
                 + f"): run `hybrid replication sync-schema --env {env}`")
@@ -59,7 +58,8 @@ def unreplicated_tables(repl: psycopg.Connection, config: ReplicationConfig, env
         return {}
     known = set(json.loads(path.read_text()).get("tables", {}))
     configured = {t.qualified for t in config.tables}
-    new = sorted(set(read_schemas(repl, SCHEMAS)) - known - configured)
+    renamed = publication.published_tables(repl, config.publication) or set()  # published: a configured one, renamed
+    new = sorted(set(read_schemas(repl, SCHEMAS)) - known - configured - renamed)
     return {table: f"  {table}: {_model(repl, table)}" for table in new}
 
 

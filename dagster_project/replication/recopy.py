@@ -8,16 +8,25 @@ applies what changed since, exactly as for a table added to config/replication.y
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 
 import psycopg
 from psycopg import sql
 
+from dagster_project.replication import subscription
 from dagster_project.replication.config import ReplicatedTable, ReplicationConfig, ReplicationError
-from dagster_project.replication.subscription import STATES, table_states
 
 Progress = Callable[[str], None]
+
+
+def require_running(wh: psycopg.Connection, config: ReplicationConfig, tables: list[str], why: str) -> None:
+    """A re-copy needs a running subscription: refuse before anything changes, so the next run still finds
+    the reason and copies the tables then."""
+    current = subscription.find(wh, config.subscription)
+    if tables and (current is None or not current.enabled):
+        raise ReplicationError(f"{', '.join(tables)} must be copied again ({why}), but subscription "
+                               f"{config.subscription} is missing or disabled",
+                               "run `hybrid replication setup` first (it creates or enables it), then this again")
 
 
 def recopy_table(src: psycopg.Connection, wh: psycopg.Connection, config: ReplicationConfig,
@@ -36,16 +45,11 @@ def recopy_table(src: psycopg.Connection, wh: psycopg.Connection, config: Replic
 
 
 def wait_ready(wh: psycopg.Connection, config: ReplicationConfig, table: ReplicatedTable, progress: Progress) -> None:
-    deadline = time.monotonic() + config.initial_sync_timeout_seconds
-    said = None
-    while (state := table_states(wh, config.subscription).get(table.qualified)) != "r":
-        if state != said:
-            progress(f"  {table.qualified}: {STATES.get(state or '', 'waiting for the sync worker')}")
-            said = state
-        if time.monotonic() > deadline:
-            raise ReplicationError(
-                f"{table.qualified} was not copied again within {config.initial_sync_timeout_seconds:.0f} s "
-                f"(state {STATES.get(state or '', 'not subscribed')})",
-                "run `hybrid replication status` for the cause; the copy resumes on its own once the "
-                "subscription can run, or run `hybrid replication sync-schema` again")
-        time.sleep(0.2)
+    pending = subscription.wait_ready(wh, config.subscription, [table.qualified], config.initial_sync_timeout_seconds,
+                                      lambda states: f"  {table.qualified}: {states[table.qualified]}", progress)
+    if pending:
+        raise ReplicationError(
+            f"{table.qualified} was not copied again within {config.initial_sync_timeout_seconds:.0f} s "
+            f"(state {pending[table.qualified]})",
+            "run `hybrid replication status` for the cause; the copy resumes on its own once the "
+            "subscription can run, or run `hybrid replication sync-schema` again")

@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field
 import psycopg
 from psycopg import sql
 
-from dagster_project.replication import publication, recopy, schema_sync, security, subscription
+from dagster_project.replication import publication, recopy, schema_plan, schema_sync, security, subscription
 from dagster_project.replication.catalog import TableShape, read_tables
 from dagster_project.replication.config import Endpoints, ReplicationConfig, ReplicationError
 from dagster_project.stack.local import mask
@@ -53,17 +53,18 @@ def setup(endpoints: Endpoints, config: ReplicationConfig, progress: Progress) -
         report.actions += security.grant_replicator(src, role, config)
         membership = publication.reconcile(src, config)
         report.actions += membership
-        changes = schema_sync.plan(wh, config, read_tables(src, names), read_tables(wh, names),
-                                   subscription.table_states(wh, config.subscription))
-        applied = schema_sync.apply_additive(wh, changes)
+        changes = schema_plan.changes_between(src, wh, config, subscription.table_states(wh, config.subscription))
+        applied, recopies = schema_sync.apply(wh, [c for c in changes if c.additive])
         report.actions += [f"warehouse: {c.summary}" for c in applied]
-        report.warnings += [f"{c.table}: {c.detail}; to apply: {'; '.join(c.ddl)}" for c in changes if not c.additive]
+        report.warnings += [f"{c.table}: {c.detail}; `hybrid replication sync-schema --env {endpoints.env}` heals it"
+                            for c in changes if c.automatic and not c.additive]
+        report.warnings += [f"{c.table}: {c.detail}; to apply: {'; '.join(c.ddl)}" for c in changes if not c.automatic]
         report.actions += security.revoke_api_roles(wh, config)
         report.same_cluster = same_cluster(repl, wh)
         report.actions += ensure_subscription(repl, wh, endpoints, config, report.same_cluster,
                                               refresh=bool(membership or applied))
         report.actions += wait_for_initial_copy(wh, config, progress)
-        for table in sorted({c.table for c in applied if c.recopy}):  # the subscription runs by now
+        for table in sorted(recopies):  # the subscription runs by now
             report.actions.append(recopy.recopy_table(src, wh, config, config.table(table), progress))
     return report
 
@@ -88,7 +89,9 @@ def check_source(src: psycopg.Connection, repl: psycopg.Connection, endpoints: E
     if missing:
         raise ReplicationError(f"configured tables missing in the Odoo database {_where(endpoints.source)}: "
                                f"{', '.join(missing)}",
-                               "remove them from config/replication.yaml or install the Odoo module that creates them")
+                               "if Odoo renamed or dropped them, `hybrid replication sync-schema` heals the warehouse "
+                               "and names the line to change in config/replication.yaml; else install the Odoo "
+                               "module that creates them")
     _check_owner(src, names, endpoints)
     return _check_replication_role(src, repl, endpoints)
 
@@ -245,27 +248,20 @@ def _truncate_replicas(wh: psycopg.Connection, config: ReplicationConfig) -> lis
 
 
 def wait_for_initial_copy(wh: psycopg.Connection, config: ReplicationConfig, progress: Progress) -> list[str]:
-    """Poll pg_subscription_rel until every table is ready, reporting progress; returns an action only when
-    there was something to wait for."""
+    """Wait until every table is ready, reporting progress; returns an action only when there was something
+    to wait for."""
     wanted = [t.qualified for t in config.tables]
-    deadline = time.monotonic() + config.initial_sync_timeout_seconds
-    started, last, waited = time.monotonic(), "", False
-    while True:
-        states = subscription.table_states(wh, config.subscription)
-        pending = {t: subscription.STATES.get(states.get(t, ""), "not subscribed") for t in wanted
-                   if states.get(t) != "r"}
-        if not pending:
-            seconds = time.monotonic() - started
-            return [f"copied {len(wanted)} tables' rows in {seconds:.1f}s"] if waited else []
-        waited = True
-        message = f"initial copy: {len(wanted) - len(pending)}/{len(wanted)} tables ready; " + ", ".join(
-            f"{t} {s}" for t, s in list(pending.items())[:4])
-        if message != last:
-            progress(message)
-            last = message
-        if time.monotonic() > deadline:
-            limit = config.initial_sync_timeout_seconds
-            raise ReplicationError(f"the initial copy did not finish within {limit:.0f}s: "
-                                   + ", ".join(f"{t} ({s})" for t, s in pending.items()),
-                                   "read the warehouse server log for sync errors, then run setup again (it resumes)")
-        time.sleep(0.2)
+    started, waited = time.monotonic(), []
+
+    def describe(pending: dict[str, str]) -> str:
+        waited.append(True)
+        return (f"initial copy: {len(wanted) - len(pending)}/{len(wanted)} tables ready; "
+                + ", ".join(f"{t} {s}" for t, s in list(pending.items())[:4]))
+
+    pending = subscription.wait_ready(wh, config.subscription, wanted, config.initial_sync_timeout_seconds,
+                                      describe, progress)
+    if pending:
+        raise ReplicationError(f"the initial copy did not finish within {config.initial_sync_timeout_seconds:.0f}s: "
+                               + ", ".join(f"{t} ({s})" for t, s in pending.items()),
+                               "read the warehouse server log for sync errors, then run setup again (it resumes)")
+    return [f"copied {len(wanted)} tables' rows in {time.monotonic() - started:.1f}s"] if waited else []

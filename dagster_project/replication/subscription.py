@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import psycopg
@@ -34,6 +36,24 @@ def table_states(conn: psycopg.Connection, name: str) -> dict[str, str]:
         "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE s.subname = %s "
         "AND s.subdbid = (SELECT oid FROM pg_database WHERE datname = current_database())", (name,))
     return {table: state for table, state in rows}
+
+
+def wait_ready(conn: psycopg.Connection, name: str, tables: list[str], timeout: float,
+               describe: Callable[[dict[str, str]], str], progress: Callable[[str], None]) -> dict[str, str]:
+    """Poll pg_subscription_rel until every table is ready; `describe` turns the pending tables' state names
+    into a progress line (said only when it changes). Returns what is still pending at the deadline ({} once
+    ready): the caller words its own error."""
+    deadline = time.monotonic() + timeout
+    said = ""
+    while True:
+        states = table_states(conn, name)
+        pending = {t: STATES.get(states.get(t, ""), "not subscribed") for t in tables if states.get(t) != "r"}
+        if not pending or time.monotonic() > deadline:
+            return pending
+        if (line := describe(pending)) != said:
+            progress(line)
+            said = line
+        time.sleep(0.2)
 
 
 def refresh(conn: psycopg.Connection, name: str) -> None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -13,7 +15,9 @@ import pytest
 from psycopg import sql
 
 from dagster_project.odoo.checksums import table_checksums
+from dagster_project.odoo.reports import SimulationReport
 from dagster_project.odoo.seed import seed_database
+from dagster_project.odoo.simulate import simulate
 from dagster_project.replication import subscription
 from dagster_project.replication.config import Endpoints, ReplicationConfig, load_config
 from dagster_project.replication.setup import SetupReport, setup
@@ -45,6 +49,25 @@ class Replicated:
         names = [t.name for t in self.config.tables]
         with self.source() as src, self.warehouse() as wh:
             return table_checksums(src, names), table_checksums(wh, names)
+
+
+@contextlib.contextmanager
+def under_load(replicated: Replicated, *, rate: float = 30, seed: int = 31,
+               least: int = 50) -> Iterator[list[SimulationReport]]:
+    """Odoo keeps posting, paying and editing (the simulator) while the block runs, and some time after it
+    (the load must span the whole heal); at least `least` events must have happened."""
+    stop, reports = threading.Event(), []
+    runner = threading.Thread(target=lambda: reports.append(
+        simulate(replicated.endpoints.source, rate=rate, duration=600, seed=seed, today=TODAY, stop=stop)))
+    runner.start()
+    threading.Event().wait(1.5)
+    try:
+        yield reports
+        threading.Event().wait(1.5)
+    finally:
+        stop.set()
+        runner.join()
+    assert sum(reports[0].counts.values()) >= least, "the load did not run through the heal"
 
 
 def wait_for(predicate: Callable[[], bool], timeout: float = 30, what: str = "condition") -> None:

@@ -184,19 +184,28 @@ class DbIds:
 
 class DbSequencer:
     """The next number after the journal's last one for the prefix; the journal row lock serializes
-    concurrent postings the way Odoo's sequence mixin does."""
+    concurrent postings the way Odoo's sequence mixin does. Numbers handed out earlier in the same
+    transaction count too (a payment that settles several lines posts several exchange entries before any
+    is inserted); a rolled-back transaction's numbers are forgotten, so the sequence stays gap-free."""
 
     def __init__(self, conn: psycopg.Connection) -> None:
         self.conn = conn
+        self._transaction: str | None = None
+        self._given: dict[tuple[int, str], int] = {}
 
     def __call__(self, journal_id: int, prefix: str) -> int:
         self.conn.execute("SELECT id FROM account_journal WHERE id = %s FOR UPDATE", (journal_id,))
         row = self.conn.execute(
-            "SELECT coalesce(max(sequence_number), 0) FROM account_move WHERE journal_id = %s AND sequence_prefix = %s",
+            "SELECT coalesce(max(sequence_number), 0), pg_current_xact_id()::text FROM account_move "
+            "WHERE journal_id = %s AND sequence_prefix = %s",
             (journal_id, prefix),
         ).fetchone()
         assert row is not None
-        return int(row[0]) + 1
+        if row[1] != self._transaction:
+            self._transaction, self._given = row[1], {}
+        number = max(int(row[0]), self._given.get((journal_id, prefix), 0)) + 1
+        self._given[(journal_id, prefix)] = number
+        return number
 
 
 class DbRates:

@@ -14,6 +14,7 @@ import psycopg
 from psycopg import sql
 
 from dagster_project.replication import subscription
+from dagster_project.replication.catalog import read_tables
 from dagster_project.replication.config import ReplicatedTable, ReplicationConfig, ReplicationError
 
 Progress = Callable[[str], None]
@@ -27,6 +28,22 @@ def require_running(wh: psycopg.Connection, config: ReplicationConfig, tables: l
         raise ReplicationError(f"{', '.join(tables)} must be copied again ({why}), but subscription "
                                f"{config.subscription} is missing or disabled",
                                "run `hybrid replication setup` first (it creates or enables it), then this again")
+
+
+def empty_unsubscribed(wh: psycopg.Connection, config: ReplicationConfig) -> list[str]:
+    """Configured replicas holding rows but not in the subscription are copied by the next refresh: empty
+    them first, or the copy collides with the rows (a re-copy interrupted after the table left the
+    subscription leaves one like this)."""
+    if subscription.find(wh, config.subscription) is None:
+        return []
+    subscribed = subscription.table_states(wh, config.subscription)
+    present = read_tables(wh, [t.qualified for t in config.tables if t.qualified not in subscribed])
+    filled = [config.table(name) for name in sorted(present)
+              if wh.execute(sql.SQL("SELECT EXISTS (SELECT FROM {})").format(config.table(name).ident)).fetchone()[0]]
+    for table in filled:
+        wh.execute(sql.SQL("TRUNCATE {}").format(table.ident))
+    return [f"emptied {t.qualified}: it holds rows but is not in the subscription, which copies it now"
+            for t in filled]
 
 
 def recopy_table(src: psycopg.Connection, wh: psycopg.Connection, config: ReplicationConfig,

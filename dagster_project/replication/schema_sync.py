@@ -111,6 +111,7 @@ def sync_schema(endpoints: Endpoints, config: ReplicationConfig, progress: Progr
             progress(f"applied to the warehouse: {change.summary}")
         report.actions += security.revoke_api_roles(wh, current)
         report.manual = [c for c in changes if not c.automatic or c.config_edit]
+        report.actions += recopy.empty_unsubscribed(wh, current)
         if report.applied or report.actions or any(c.kind == "table_dropped_on_source" for c in changes):
             report.actions += _refresh(wh, current)  # the subscription lets a dropped table go
         for table in sorted(recopies):

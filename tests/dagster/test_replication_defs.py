@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dagster import AssetKey
+import datetime as dt
+
+from dagster import AssetKey, build_schedule_context
 
 from dagster_project.definitions import defs
 from dagster_project.odoo.schema import TABLES
@@ -28,12 +30,25 @@ def test_one_external_asset_per_replicated_table() -> None:
     assert (link.metadata["odoo/model"], link.metadata["odoo/field"]) == ("account.move.line", "tax_ids")
 
 
-def test_three_checks_per_table_and_the_sensor() -> None:
+def test_four_checks_per_table_and_the_sensor() -> None:
     check_keys = {(k.asset_key.path[1], k.name) for k in defs.resolve_asset_graph().asset_check_keys
                   if k.asset_key.path[0] == "odoo"}
     assert check_keys == {(name, check) for name in EXPECTED_TABLES
-                          for check in ("replication_lag", "schema_matches_source", "row_count_parity")}
+                          for check in ("replication_lag", "schema_matches_source", "row_count_parity",
+                                                      "replica_equals_source")}
     sensor = defs.resolve_sensor_def("odoo_replication_sensor")
     assert sensor.default_status.value == "RUNNING" and sensor.minimum_interval_seconds == 5
     assert set(sensor.required_resource_keys) == {"warehouse", "odoo_replication"}
     assert defs.resources["odoo_replication"].dsn.env_var_name == "ODOO_REPLICATION_URL_LOCAL"
+
+
+def test_the_replica_is_verified_sampled_every_6_hours_and_fully_before_the_nightly_marts() -> None:
+    schedules = {s.name: s for s in defs.schedules}
+    sampled, full = schedules["replica_verify_sampled"], schedules["replica_verify_full"]
+    assert (sampled.cron_schedule, full.cron_schedule) == ("0 */6 * * *", "0 1 * * *")
+    assert {sampled.job_name, full.job_name} == {"replica_verify"}
+    assert full.execution_timezone == "Asia/Manila" and full.default_status.value == "RUNNING"
+    tick = full.evaluate_tick(build_schedule_context(scheduled_execution_time=dt.datetime(2026, 3, 15, 1)))
+    assert tick.run_requests[0].run_config == {"ops": {"odoo_replica_verify": {"config": {"full": True}}}}
+    job = defs.resolve_job_def("replica_verify")
+    assert job.has_node_named("odoo_replica_verify")

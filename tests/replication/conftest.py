@@ -12,14 +12,16 @@ from dataclasses import dataclass
 
 import psycopg
 import pytest
+from click.testing import CliRunner, Result
 from psycopg import sql
 
+from dagster_project.cli.main import cli
 from dagster_project.odoo.checksums import table_checksums
 from dagster_project.odoo.reports import SimulationReport
 from dagster_project.odoo.seed import seed_database
 from dagster_project.odoo.simulate import simulate
 from dagster_project.replication import subscription
-from dagster_project.replication.config import Endpoints, ReplicationConfig, load_config
+from dagster_project.replication.config import Endpoints, ReplicationConfig, config_path, load_config
 from dagster_project.replication.setup import SetupReport, setup
 from dagster_project.replication.status import wait_caught_up
 from dagster_project.stack.local import LocalStack
@@ -68,6 +70,18 @@ def under_load(replicated: Replicated, *, rate: float = 30, seed: int = 31,
         stop.set()
         runner.join()
     assert sum(reports[0].counts.values()) >= least, "the load did not run through the heal"
+
+
+def run_cli(replicated: Replicated, monkeypatch: pytest.MonkeyPatch, tmp_path, *args: str) -> Result:
+    """Run `hybrid` against this module's databases through the local environment's variables."""
+    config_file = tmp_path / "replication.yaml"
+    config_file.write_text(config_path().read_text().replace("subscription: odoo_warehouse",
+                                                             f"subscription: {replicated.config.subscription}"))
+    monkeypatch.setenv("HYBRID_REPLICATION_CONFIG", str(config_file))
+    monkeypatch.setenv("ODOO_DB_URL_LOCAL", replicated.endpoints.source)
+    monkeypatch.setenv("ODOO_REPLICATION_URL_LOCAL", replicated.endpoints.replication)
+    monkeypatch.setenv("SUPABASE_DB_URL_LOCAL", replicated.endpoints.warehouse)
+    return CliRunner().invoke(cli, list(args))
 
 
 def wait_for(predicate: Callable[[], bool], timeout: float = 30, what: str = "condition") -> None:

@@ -12,7 +12,6 @@ import threading
 
 import psycopg
 import pytest
-from click.testing import CliRunner
 from dagster import (
     AssetKey,
     AutomationCondition,
@@ -26,35 +25,22 @@ from dagster import (
 from psycopg import sql
 from psycopg.conninfo import make_conninfo
 
-from dagster_project.cli.main import cli
 from dagster_project.odoo.reports import SimulationReport
 from dagster_project.odoo.simulate import simulate
 from dagster_project.replication import diagnosis, snapshot
 from dagster_project.replication.assets import replicated_asset_specs
 from dagster_project.replication.checks import lag_results
-from dagster_project.replication.config import ReplicatedTable, ReplicationError, config_path
+from dagster_project.replication.config import ReplicatedTable, ReplicationError
 from dagster_project.replication.schema_sync import sync_schema
 from dagster_project.replication.sensors import build_replication_sensor
 from dagster_project.replication.setup import setup
 from dagster_project.replication.status import ReplicationStatus, read_status, wait_caught_up
 from dagster_project.resources.postgres import PostgresResource
 from dagster_project.stack import secrets
-from tests.replication.conftest import TODAY, Replicated, wait_for
+from tests.replication.conftest import TODAY, Replicated, run_cli, wait_for
 
 pytestmark = pytest.mark.stack
 quiet = dict(progress=lambda _: None)
-
-
-def _cli(replicated: Replicated, monkeypatch: pytest.MonkeyPatch, tmp_path, *args: str):
-    """Run `hybrid` against this module's databases through the local environment's variables."""
-    config_file = tmp_path / "replication.yaml"
-    config_file.write_text(config_path().read_text().replace("subscription: odoo_warehouse",
-                                                             f"subscription: {replicated.config.subscription}"))
-    monkeypatch.setenv("HYBRID_REPLICATION_CONFIG", str(config_file))
-    monkeypatch.setenv("ODOO_DB_URL_LOCAL", replicated.endpoints.source)
-    monkeypatch.setenv("ODOO_REPLICATION_URL_LOCAL", replicated.endpoints.replication)
-    monkeypatch.setenv("SUPABASE_DB_URL_LOCAL", replicated.endpoints.warehouse)
-    return CliRunner().invoke(cli, list(args))
 
 
 def test_setup_copies_every_table_then_changes_nothing(replicated: Replicated, monkeypatch, tmp_path) -> None:
@@ -67,12 +53,12 @@ def test_setup_copies_every_table_then_changes_nothing(replicated: Replicated, m
     with replicated.warehouse() as wh:
         assert wh.execute("SELECT count(*) FROM account_move_line").fetchone()[0] > 40_000
 
-    again = _cli(replicated, monkeypatch, tmp_path, "replication", "setup", "--output", "json")
+    again = run_cli(replicated, monkeypatch, tmp_path, "replication", "setup", "--output", "json")
     assert again.exit_code == 0, again.output
     assert json.loads(again.stdout)["changed"] is False and json.loads(again.stdout)["actions"] == []
-    text = _cli(replicated, monkeypatch, tmp_path, "replication", "setup")
+    text = run_cli(replicated, monkeypatch, tmp_path, "replication", "setup")
     assert "replication already set up; nothing changed" in text.stdout
-    status = _cli(replicated, monkeypatch, tmp_path, "replication", "status", "--output", "json")
+    status = run_cli(replicated, monkeypatch, tmp_path, "replication", "status", "--output", "json")
     document = json.loads(status.stdout)
     assert status.exit_code == 0 and document["healthy"] and document["enabled"]
     assert set(document["tables"].values()) == {"ready"} and len(document["tables"]) == 23
@@ -239,7 +225,7 @@ def test_disabled_subscription_turns_lag_red_and_status_nonzero(replicated: Repl
     assert any("repl_test is disabled" in p for p in status.problems)
     results = lag_results(status, replicated.config)
     assert len(results) == 23 and not any(r.passed for r in results)
-    cli_status = _cli(replicated, monkeypatch, tmp_path, "replication", "status")
+    cli_status = run_cli(replicated, monkeypatch, tmp_path, "replication", "status")
     assert cli_status.exit_code == 1 and "UNHEALTHY" in cli_status.stdout
 
     healed = setup(replicated.endpoints, replicated.config, **quiet)

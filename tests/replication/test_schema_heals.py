@@ -12,10 +12,11 @@ import pytest
 from psycopg import sql
 
 from dagster_project.odoo.checksums import table_checksum
+from dagster_project.replication import subscription
 from dagster_project.replication.config import ReplicatedTable, ReplicationConfig
 from dagster_project.replication.schema_sync import sync_schema
 from dagster_project.replication.verify import verify
-from tests.replication.conftest import Replicated, under_load
+from tests.replication.conftest import Replicated, under_load, wait_for
 
 pytestmark = pytest.mark.stack
 quiet = dict(progress=lambda _: None)
@@ -147,3 +148,25 @@ def test_a_renamed_then_dropped_table_under_load(replicated: Replicated) -> None
     assert source == replica
     with replicated.warehouse() as wh:
         wh.execute("DROP TABLE x_legacy_v2")
+
+
+def test_a_recopy_interrupted_after_the_table_left_the_subscription_resumes(replicated: Replicated) -> None:
+    """The first two steps of a re-copy, then the process dies: the table is out of the publication and the
+    subscription with its rows still in the warehouse. sync-schema puts it back, empties it and copies it."""
+    with replicated.source() as src:
+        src.execute("ALTER PUBLICATION odoo_changes DROP TABLE res_partner")
+    with replicated.warehouse() as wh:
+        wh.execute("ALTER SUBSCRIPTION repl_test REFRESH PUBLICATION WITH (copy_data = false)")
+    with under_load(replicated, seed=71):
+        report = sync_schema(replicated.endpoints, replicated.config, **quiet)
+    assert "added to publication odoo_changes: public.res_partner" in report.actions
+    assert "emptied public.res_partner: it holds rows but is not in the subscription, which copies it now" \
+        in report.actions
+
+    def ready() -> bool:
+        with replicated.warehouse() as wh:
+            return subscription.table_states(wh, "repl_test").get("public.res_partner") == "r"
+
+    wait_for(ready, timeout=120, what="the copy of public.res_partner")
+    source, replica = replicated.checksums()
+    assert source == replica

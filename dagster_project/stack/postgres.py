@@ -163,8 +163,9 @@ class LocalPostgres:
             )
         return True
 
-    def stop(self) -> bool:
-        """Fast shutdown (committed data is safe); returns False when it was not running."""
+    def stop(self, mode: str = "fast") -> bool:
+        """Fast shutdown (committed data is safe), or `immediate` (a crash: the server recovers from its WAL
+        on the next start); returns False when it was not running."""
         pid = self.state().pid
         if pid is None:
             return False
@@ -172,7 +173,7 @@ class LocalPostgres:
             self._signal_orphan(pid)
             return True
         result = osuser.run_as_server_user(
-            [self.tool("pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "-t", "120", "stop"]
+            [self.tool("pg_ctl"), "-D", str(self.data), "-m", mode, "-w", "-t", "120", "stop"]
         )
         if result.returncode != 0:
             raise StackError(f"Postgres did not stop: {result.stderr.strip()}", f"read {self.log}")

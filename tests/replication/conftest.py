@@ -91,7 +91,7 @@ def wait_for(predicate: Callable[[], bool], timeout: float = 30, what: str = "co
         time.sleep(0.2)
 
 
-def _warehouse(stack: LocalStack, name: str) -> str:
+def fresh_warehouse(stack: LocalStack, name: str) -> str:
     """A fresh warehouse database where, as in Supabase, the API roles get every new table by default."""
     admin = stack.dsn("postgres", "postgres")
     with psycopg.connect(admin, autocommit=True) as conn:
@@ -111,7 +111,7 @@ def replicated(stack: LocalStack, make_database: Callable[[str], str]) -> Iterat
     source = make_database("repl_odoo")
     seed_database(source, scale=1, seed=7, today=TODAY)
     endpoints = Endpoints("local", source, stack.dsn("odoo_replicator", "repl_odoo"),
-                          _warehouse(stack, "repl_warehouse"))
+                          fresh_warehouse(stack, "repl_warehouse"))
     config = dataclasses.replace(load_config(), subscription="repl_test", initial_sync_timeout_seconds=240)
     report = setup(endpoints, config, progress=lambda _: None)
     yield Replicated(stack, endpoints, config, report)

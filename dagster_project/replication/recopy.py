@@ -37,13 +37,19 @@ def empty_unsubscribed(wh: psycopg.Connection, config: ReplicationConfig) -> lis
     if subscription.find(wh, config.subscription) is None:
         return []
     subscribed = subscription.table_states(wh, config.subscription)
-    present = read_tables(wh, [t.qualified for t in config.tables if t.qualified not in subscribed])
-    filled = [config.table(name) for name in sorted(present)
-              if wh.execute(sql.SQL("SELECT EXISTS (SELECT FROM {})").format(config.table(name).ident)).fetchone()[0]]
-    for table in filled:
-        wh.execute(sql.SQL("TRUNCATE {}").format(table.ident))
+    emptied = empty_filled(wh, [t for t in config.tables if t.qualified not in subscribed])
     return [f"emptied {t.qualified}: it holds rows but is not in the subscription, which copies it now"
-            for t in filled]
+            for t in emptied]
+
+
+def empty_filled(wh: psycopg.Connection, tables: list[ReplicatedTable]) -> list[ReplicatedTable]:
+    """TRUNCATE those of `tables` that exist in the warehouse and hold rows; returns them."""
+    present = read_tables(wh, [t.qualified for t in tables])
+    filled = [t for t in tables if t.qualified in present
+              and wh.execute(sql.SQL("SELECT EXISTS (SELECT FROM {})").format(t.ident)).fetchone()[0]]
+    if filled:
+        wh.execute(sql.SQL("TRUNCATE {}").format(sql.SQL(", ").join(t.ident for t in filled)))
+    return filled
 
 
 def recopy_table(src: psycopg.Connection, wh: psycopg.Connection, config: ReplicationConfig,

@@ -238,13 +238,9 @@ def _connection_changed(wh: psycopg.Connection, endpoints: Endpoints, config: Re
 
 def _truncate_replicas(wh: psycopg.Connection, config: ReplicationConfig) -> list[str]:
     """A new subscription copies every table: rows left from an earlier one would collide with the copy."""
-    present = read_tables(wh, [t.qualified for t in config.tables])
-    filled = [name for name in present if wh.execute(sql.SQL("SELECT EXISTS (SELECT FROM {})").format(
-        sql.Identifier(*name.split(".", 1)))).fetchone()[0]]
-    if not filled:
-        return []
-    wh.execute(sql.SQL("TRUNCATE {}").format(sql.SQL(", ").join(sql.Identifier(*n.split(".", 1)) for n in filled)))
-    return [f"emptied {len(filled)} warehouse tables left from an earlier subscription before the fresh copy"]
+    filled = recopy.empty_filled(wh, list(config.tables))
+    return [f"emptied {len(filled)} warehouse tables left from an earlier subscription before the fresh copy"] \
+        if filled else []
 
 
 def wait_for_initial_copy(wh: psycopg.Connection, config: ReplicationConfig, progress: Progress) -> list[str]:

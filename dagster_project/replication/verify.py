@@ -226,9 +226,10 @@ def verify_table(endpoints: Endpoints, config: ReplicationConfig, table: Replica
 def _chosen(space: KeySpace, sample: int | None) -> list[int]:
     """All ranges, or a random sample of them plus the newest range (where Odoo writes most)."""
     everything = list(range(space.ranges))
-    if sample is None or sample >= space.ranges:
+    older = everything[:-1]
+    if sample is None or sample >= len(older):
         return everything
-    return sorted({*random.sample(everything, sample), space.ranges - 1})
+    return sorted(random.sample(older, sample)) + [space.ranges - 1]
 
 
 def _shape_problem(table: ReplicatedTable, source: dict[str, TableShape], replica: dict[str, TableShape],

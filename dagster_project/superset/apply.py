@@ -55,14 +55,15 @@ class ApplyResult:
 
 def apply_bundle(bundle: Bundle, client: SupersetClient, state_dsn: str, *, prune: bool = False,
                  protected: bool = False, approve: bool = False, partial: bool = False,
-                 progress: Progress = lambda _: None) -> ApplyResult:
-    """Apply `bundle`; `partial` (one Dagster asset's closure) keeps the record of the other objects."""
+                 progress: Progress = lambda _: None, meta_dsn: str | None = None) -> ApplyResult:
+    """Apply `bundle`; `partial` (one Dagster asset's closure) keeps the record of the other objects;
+    `meta_dsn` (Superset's metadata database) lets the record hold each object's `external_url` too."""
     if protected and not approve:
         raise ApprovalRequired(f"environment '{bundle.env}' is protected (config/instance-matrix.yaml); "
                                "fix: review `hybrid plan` and re-run with --approve")
     started = time.monotonic()
     record = last_apply(state_dsn, bundle.env)
-    plan = compute_plan(bundle, client, record, with_orphans=not partial)
+    plan = compute_plan(bundle, client, record, with_orphans=not partial, meta_dsn=meta_dsn)
     progress(f"importing {len(bundle.objects)} objects into {client.url} in one transaction")
     client.import_bundle(bundle.zip_bytes(), bundle.passwords(), name=f"{bundle.env} bundle {bundle.digest()[:12]}")
     ours = _applied_rows(bundle, list_live(client))
@@ -75,7 +76,7 @@ def apply_bundle(bundle: Bundle, client: SupersetClient, state_dsn: str, *, prun
         pruned += [change for change in made if change.action == "delete"]
     ours = _applied_rows(bundle, list_live(client))  # after refreshes: what the record must show
     progress(f"recording the applied state of {len(ours)} objects")
-    exported = export_normalized(client, ours.values())
+    exported = export_normalized(client, ours.values(), meta_dsn)
     objects = dict(record.objects) if partial else {}
     for obj in bundle.objects:
         row = ours[obj.uuid]

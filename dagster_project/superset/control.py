@@ -46,16 +46,21 @@ def state_dsn(env: Environment) -> str:
     return env.value("supabase", "ops_url")
 
 
+def meta_dsn(env: Environment) -> str | None:
+    """Superset's metadata database, if the environment names it: the only place `external_url` is readable."""
+    return env.optional_value("superset", "meta_db_url")
+
+
 def plan(env: Environment, bundle: Bundle) -> Plan:
     with client(env) as api:
-        return compute_plan(bundle, api, last_apply(state_dsn(env), bundle.env))
+        return compute_plan(bundle, api, last_apply(state_dsn(env), bundle.env), meta_dsn=meta_dsn(env))
 
 
 def apply(env: Environment, bundle: Bundle, *, prune: bool = False, approve: bool = False, partial: bool = False,
           progress: Progress = lambda _: None) -> ApplyResult:
     with client(env) as api:
         return apply_bundle(bundle, api, state_dsn(env), prune=prune, protected=env.protected, approve=approve,
-                            partial=partial, progress=progress)
+                            partial=partial, progress=progress, meta_dsn=meta_dsn(env))
 
 
 def apply_security(env: Environment, bundle: Bundle, *, prune: bool = False, approve: bool = False,
@@ -69,4 +74,4 @@ def apply_security(env: Environment, bundle: Bundle, *, prune: bool = False, app
 def drift(env: Environment, assets: Path | None = None) -> DriftReport:
     key = namespace(env.name, load_values((assets or assets_dir()).resolve(), env.name))
     with client(env) as api:
-        return drift_plan(api, last_apply(state_dsn(env), key), env=env.name)
+        return drift_plan(api, last_apply(state_dsn(env), key), env=env.name, meta_dsn=meta_dsn(env))

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dagster_project.superset.client import SupersetClient
-from dagster_project.superset.live import LiveRow, export_normalized, list_live
+from dagster_project.superset.live import LiveRow, export_normalized, list_live, unchanged_since
 from dagster_project.superset.normalize import diff
 from dagster_project.superset.security import security_uuid
 from dagster_project.superset.security_live import read_security, role_body
@@ -47,8 +47,9 @@ class DriftReport:
 
 
 def drift_plan(client: SupersetClient, record: Record, live: dict[str, LiveRow] | None = None,
-               env: str | None = None) -> DriftReport:
-    """`env` names the environment in the report (the record is keyed by its namespace)."""
+               env: str | None = None, meta_dsn: str | None = None) -> DriftReport:
+    """`env` names the environment in the report (the record is keyed by its namespace); `meta_dsn` is
+    Superset's metadata database, where `external_url` can be read."""
     report = DriftReport(env or record.env, checked=len(record.objects) + sum(map(len, record.security.values())))
     if not record.objects:
         report.note = "never applied: nothing to compare with"
@@ -59,9 +60,9 @@ def drift_plan(client: SupersetClient, record: Record, live: dict[str, LiveRow] 
         row = live.get(uuid)
         if row is None:
             report.changes.append(_change("deleted", seen, uuid))
-        elif row.changed_on != seen.get("changed_on"):
+        elif not unchanged_since(row, seen):
             changed.append(row)
-    exported = export_normalized(client, changed) if changed else {}
+    exported = export_normalized(client, changed, meta_dsn) if changed else {}
     report.exported = len(changed)
     for row in changed:
         seen = record.objects[row.uuid]

@@ -21,7 +21,8 @@ import yaml
 
 from dagster_project.superset.bundle import MASK
 
-DROP = {"version", "is_managed_externally", "external_url", "password", "id"}
+LOCK, URL = "is_managed_externally", "external_url"  # not in Superset's export: live.py reads them apart
+DROP = {"version", "password", "id"}
 PARAMS_DROP = {"datasource", "slice_id", "dashboards", "url_params"}
 COLUMN_KEYS = ("is_dttm", "verbose_name", "description", "expression")
 METRIC_KEYS = ("expression", "verbose_name", "d3format", "description")
@@ -42,8 +43,11 @@ class FieldChange:
         return {"path": self.path, "expected": self.expected, "actual": self.actual}
 
 
-def normalize(kind: str, body: dict[str, Any]) -> dict[str, Any]:
-    out = {k: copy.deepcopy(v) for k, v in body.items() if k not in DROP and not k.startswith("_")}
+def normalize(kind: str, body: dict[str, Any], owned: tuple[str, ...] = (LOCK, URL)) -> dict[str, Any]:
+    """`owned`: which of the managed fields to keep (the live side can read the link only from Superset's
+    metadata database)."""
+    out = {k: copy.deepcopy(v) for k, v in body.items()
+           if k not in DROP and not k.startswith("_") and (k not in (LOCK, URL) or k in owned)}
     return {"database": _database, "dataset": _dataset, "chart": _chart, "dashboard": _dashboard}[kind](out)
 
 

@@ -18,7 +18,7 @@ from typing import Any
 
 from dagster_project.superset.bundle import Bundle, BundleObject
 from dagster_project.superset.client import SupersetClient
-from dagster_project.superset.live import LiveRow, export_normalized, list_live
+from dagster_project.superset.live import LiveRow, export_normalized, list_live, owned_fields, unchanged_since
 from dagster_project.superset.normalize import FieldChange, diff, normalize
 from dagster_project.superset.security import Security, security_uuid
 from dagster_project.superset.security_live import LiveSecurity, read_security
@@ -71,22 +71,24 @@ class Plan:
 
 
 def compute_plan(bundle: Bundle, client: SupersetClient, record: Record, live: dict[str, LiveRow] | None = None,
-                 with_orphans: bool = True) -> Plan:
-    """`with_orphans=False` for a partial bundle (one Dagster asset), where absence is not deletion."""
+                 with_orphans: bool = True, meta_dsn: str | None = None) -> Plan:
+    """`with_orphans=False` for a partial bundle (one Dagster asset), where absence is not deletion;
+    `meta_dsn` (Superset's metadata database) lets the plan see `external_url` too."""
     live = list_live(client) if live is None else live
     plan = Plan(bundle.env)
-    desired = {obj.uuid: (obj, normalize(obj.kind, obj.body)) for obj in bundle.objects}
+    owned = owned_fields(meta_dsn)
+    desired = {obj.uuid: (obj, normalize(obj.kind, obj.body, owned)) for obj in bundle.objects}
     to_export = []
     for uuid, (obj, wanted) in desired.items():
         row = live.get(uuid)
         seen = record.objects.get(uuid)
         if row is None:
             plan.changes.append(Change("create", obj.kind, obj.name, obj.title, uuid))
-        elif seen and seen.get("changed_on") == row.changed_on:
+        elif seen and unchanged_since(row, seen):
             _add_update(plan, obj, row, wanted, seen["live"])
         else:
             to_export.append(row)
-    exported = export_normalized(client, to_export) if to_export else {}
+    exported = export_normalized(client, to_export, meta_dsn) if to_export else {}
     plan.exported = len(to_export)
     for row in to_export:
         obj, wanted = desired[row.uuid]

@@ -73,13 +73,13 @@ class SupersetRuntime:
         return f"http://{HOST}:{self.port}"
 
     def state(self) -> str:
-        if not venv.installed():
+        if not venv.SUPERSET.installed():
             return "not installed"
         return "running" if self._process({}).pid() else "stopped"
 
     def up(self, settings: SupersetSettings, progress: Progress = print) -> bool:
         """Install (first use), initialise (first start) and serve; False when it was already running."""
-        venv.ensure_installed(progress)
+        venv.SUPERSET.ensure_installed(progress)
         env = self._env(settings)
         process = self._process(env)
         if process.pid() is not None:
@@ -102,7 +102,7 @@ class SupersetRuntime:
 
     def _initialise(self, settings: SupersetSettings, env: dict[str, str], progress: Progress) -> None:
         """Metadata schema, admin user, roles and permissions; the marker is written only at the end."""
-        superset = venv.bin_path("superset")
+        superset = venv.SUPERSET.bin_path("superset")
         admin_env = {**env, "FLASK_FAB_CREATE_ADMIN_PASSWORD": settings.admin_password}  # not in argv
         steps = [
             ("upgrading the metadata database", [superset, "db", "upgrade"], env),
@@ -146,7 +146,7 @@ class SupersetRuntime:
     def _process(self, env: dict[str, str]) -> BackgroundProcess:
         # Superset's own run-server.sh turns gunicorn's request limits off (0); 8190 is gunicorn's maximum
         # and ample since Superset 6 posts chart queries, so an oversized request is refused, not parsed.
-        argv = [venv.bin_path("gunicorn"), "--workers", "1", "--worker-class", "gthread", "--threads", "8",
+        argv = [venv.SUPERSET.bin_path("gunicorn"), "--workers", "1", "--worker-class", "gthread", "--threads", "8",
                 "--timeout", "120", "--bind", f"{HOST}:{self.port}", "--limit-request-line", str(REQUEST_LIMIT),
                 "--limit-request-field_size", str(REQUEST_LIMIT), "superset.app:create_app()"]
         spec = ProcessSpec("superset", argv, env, self.state_dir, ready_url=f"{self.url}/health")

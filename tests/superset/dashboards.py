@@ -54,6 +54,7 @@ def private_plane(superset: RunningSuperset, target: Path, monkeypatch, label: s
         monkeypatch.setenv(f"SUPERSET_URL_{upper}", superset.url)
         monkeypatch.setenv(f"SUPERSET_ADMIN_USER_{upper}", user)
         monkeypatch.setenv(f"SUPERSET_ADMIN_PASS_{upper}", password)
+        monkeypatch.setenv(f"SUPERSET_META_DB_URL_{upper}", superset.stack.dsn("superset", "superset_meta"))
         for purpose, names in load_matrix().resolve(env).supabase.variables.items():  # each job's own role
             monkeypatch.setenv(names[0], stack_env[local.supabase.variables[purpose][0]])
     monkeypatch.setenv(URI_VARIABLE, marts_reader_uri(superset.stack))

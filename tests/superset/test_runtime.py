@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -12,22 +13,22 @@ from dagster_project.superset import venv
 def test_venv_is_keyed_by_version_and_pins(monkeypatch, tmp_path) -> None:
     monkeypatch.delenv("HYBRID_SUPERSET_VENV", raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    default = venv.venv_dir()
+    default = venv.SUPERSET.path()
     assert default.parent == tmp_path / "hybrid" and default.name.startswith("superset-6.1.0-")
-    monkeypatch.setattr(venv, "PINS", (*venv.PINS, "extra==1"))
-    assert venv.venv_dir() != default
+    assert dataclasses.replace(venv.SUPERSET, pins=(*venv.PINS, "extra==1")).path() != default
+    assert venv.PRESET_CLI.path().parent == default.parent and venv.PRESET_CLI.path() != default
     monkeypatch.setenv("HYBRID_SUPERSET_VENV", str(tmp_path / "mine"))
-    assert venv.venv_dir() == tmp_path / "mine"
+    assert venv.SUPERSET.path() == tmp_path / "mine"
 
 
 def test_only_a_finished_install_counts(tmp_path: Path) -> None:
     """An interrupted install has no marker (or one for other pins): it is redone, not used."""
     (tmp_path / "bin").mkdir()
-    assert not venv.installed(tmp_path)
+    assert not venv.SUPERSET.installed(tmp_path)
     (tmp_path / venv.MARKER).write_text("apache-superset==6.0.0")
-    assert not venv.installed(tmp_path)
+    assert not venv.SUPERSET.installed(tmp_path)
     (tmp_path / venv.MARKER).write_text("\n".join(venv.PINS))
-    assert venv.installed(tmp_path)
+    assert venv.SUPERSET.installed(tmp_path)
 
 
 @pytest.mark.stack

@@ -33,6 +33,13 @@ COPY . .
 # The dbt manifest is parsed once here, as `make install` does; loading the code location only reads it.
 RUN dagster-dbt project prepare-and-package --file dagster_project/dbt/project.py
 
+# The image has no .git: the commit it is built from is recorded with each apply, and production takes applies
+# only from its deploy branch (`docker compose build --build-arg HYBRID_GIT_COMMIT=$(git rev-parse HEAD)
+# --build-arg HYBRID_GIT_BRANCH=main`, from a clean checkout).
+ARG HYBRID_GIT_COMMIT=""
+ARG HYBRID_GIT_BRANCH=""
+ENV HYBRID_GIT_COMMIT=$HYBRID_GIT_COMMIT HYBRID_GIT_BRANCH=$HYBRID_GIT_BRANCH
+
 # Runs keep dbt's run directories and partial-parse cache in a volume (set after the prepare step, which writes
 # the manifest into the image).
 ENV DBT_TARGET_PATH=/var/lib/hybrid/dbt

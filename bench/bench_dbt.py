@@ -27,7 +27,7 @@ from psycopg import sql
 from dagster_project import paths
 from dagster_project.config.matrix import load_matrix
 from dagster_project.dbt.env import DBT_PROJECT_DIR, dbt_env
-from dagster_project.dbt.project import dbt_executable
+from dagster_project.dbt.manifest import dbt_executable
 from dagster_project.odoo.seed import seed_database
 
 BENCH_DATABASE = "bench_dbt"

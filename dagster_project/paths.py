@@ -1,5 +1,10 @@
 """Where the project and its local state live.
 
+The project is the working copy a command runs in, found the way dbt and Terraform find theirs: `--project-dir`
+(which sets HYBRID_HOME before anything loads), else the nearest directory at or above the current one that
+holds the project's marker files, else the checkout this package was installed from. So a command run in a
+second clone (a feature branch) reads and writes that clone, never the one the tools were installed from.
+
 Everything a local run writes (Postgres data, logs, pid files, secrets, DAGSTER_HOME) goes under one
 git-ignored state directory, so `make down` / `make up` keep data and a fresh clone starts clean.
 """
@@ -9,7 +14,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-PROJECT_ROOT = Path(os.environ.get("HYBRID_HOME", Path(__file__).resolve().parents[1]))
+from dagster_project.project_dir import project_root
+
+PROJECT_ROOT = project_root()
 
 
 def state_dir() -> Path:

@@ -1,3 +1,3 @@
-from dagster_project.cli.main import cli
+from dagster_project.cli.launch import main
 
-cli(prog_name="hybrid")
+main()

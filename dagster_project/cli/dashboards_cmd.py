@@ -37,8 +37,9 @@ line; 3 configuration error (template, values, matrix, missing variable); 5 data
 error; 7 protected environment without --approve."""
 
 assets_option = click.option("--assets", type=click.Path(file_okay=False, path_type=Path), default=None,
-                             help="The superset_assets directory (default: ./superset_assets or "
-                                  "$HYBRID_SUPERSET_ASSETS).")
+                             help="The superset_assets directory (default: $HYBRID_SUPERSET_ASSETS, else the "
+                                  "project's superset_assets/; the project is the nearest directory at or above "
+                                  "the current one, or `hybrid --project-dir`).")
 
 
 def dashboard_errors(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -75,18 +76,24 @@ def compile_cmd(env_name: str, assets: Path | None, out: Path | None, output: st
     env = resolve_env(env_name)
     bundle = control.build(env, assets=assets)
     archive = bundle.write(out or default_out_dir())
+    roles = len(bundle.security.roles) if bundle.security else 0
     summary = {"env": env.name, "zip": str(archive), "directory": str(archive.with_suffix("")),
                "sha256": bundle.digest(), "objects": {k: len(bundle.of(k)) for k in
-                                                      ("database", "dataset", "chart", "dashboard")}}
-    emit_json(summary) if output == "json" else click.echo(f"wrote {archive} ({len(bundle.objects)} objects, "
-                                                           f"sha256 {bundle.digest()[:12]})")
+                                                      ("database", "dataset", "chart", "dashboard")},
+               "security": {"roles": roles, "rls": roles}}
+    if output == "json":
+        emit_json(summary)
+        return
+    security = f" + {roles} roles and {roles} RLS filters, applied through the API" if roles else ""
+    click.echo(f"wrote {archive} ({len(bundle.objects)} objects{security}; sha256 {bundle.digest()[:12]})")
 
 
 @click.command("validate", epilog=DASHBOARD_EXIT_HELP)
 @env_option
 @assets_option
 @click.option("--manifest", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="dbt manifest (default: dbt/target/manifest.json or $HYBRID_DBT_MANIFEST).")
+              help="dbt manifest (default: $HYBRID_DBT_MANIFEST, else the project's dbt/target/manifest.json, "
+                   "parsed first when the clone has none).")
 @output_option
 @dashboard_errors
 def validate_cmd(env_name: str, assets: Path | None, manifest: Path | None, output: str) -> None:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
+from dagster_project import paths
 from dagster_project.cli.common import EXIT_STATUS_HELP
 from dagster_project.cli.dashboards_cmd import COMMANDS as DASHBOARD_COMMANDS
 from dagster_project.cli.health_cmd import health
@@ -13,16 +16,32 @@ from dagster_project.cli.replication_cmd import replication
 from dagster_project.cli.stack_cmd import stack
 
 
+def _check_project_dir(ctx: click.Context, _param: click.Parameter, value: Path | None) -> Path | None:
+    """The `hybrid` program applies --project-dir before loading (launch.py); here it is only confirmed."""
+    if value is not None and value.resolve() != paths.PROJECT_ROOT:
+        ctx.fail(f"--project-dir {value} was given after the commands loaded (project: {paths.PROJECT_ROOT}); "
+                 "run it through the `hybrid` program, or set HYBRID_HOME")
+    return value
+
+
 @click.group(epilog=EXIT_STATUS_HELP)
 @click.version_option(package_name="hybrid-platform")
+@click.option("--project-dir", type=click.Path(file_okay=False, path_type=Path), callback=_check_project_dir,
+              expose_value=False, is_eager=True,
+              help="The project (checkout) to work on. Default: the nearest directory at or above the current "
+                   "one with config/instance-matrix.yaml, superset_assets/ and dbt/dbt_project.yml.")
 def cli() -> None:
     """Odoo -> Supabase warehouse -> Superset as one Dagster asset graph.
+
+    Every command works on the project in the current directory (or --project-dir), as dbt and Terraform
+    do: a second clone (a feature branch) reads and writes only its own files.
 
     \b
     Examples:
       hybrid stack up                      # local Postgres 17 + Dagster UI on :3000
       hybrid odoo seed --scale 1           # a generated Odoo 19 finance database
       hybrid health --env local --output json
+      hybrid --project-dir ../feature-clone plan --env local
     """
 
 

@@ -61,6 +61,7 @@ class Environment:
     protected: bool
     services: Mapping[str, Service]
     source: Path
+    deploy_branch: str = "main"  # the branch a protected environment is applied from
 
     @property
     def odoo(self) -> Service:
@@ -151,6 +152,7 @@ def _environment(name: str, body: Any, source: Path) -> Environment:
         protected=bool(block.get("protected", False)),
         services=services,
         source=source,
+        deploy_branch=str(block.get("deploy_branch") or "main"),
     )
 
 

@@ -15,7 +15,8 @@ from pydantic import Field
 
 from dagster_project.config.matrix import Environment
 from dagster_project.dbt.env import dbt_environment
-from dagster_project.dbt.project import dbt_executable, finance_dbt_project, manifest_path
+from dagster_project.dbt.manifest import dbt_executable
+from dagster_project.dbt.project import finance_dbt_project, manifest_path
 from dagster_project.dbt.ties import with_failing_rows
 from dagster_project.deploy.pools import DBT_POOL
 

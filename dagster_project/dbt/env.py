@@ -18,11 +18,9 @@ from contextlib import contextmanager
 from psycopg import ProgrammingError
 from psycopg.conninfo import conninfo_to_dict
 
-from dagster_project import paths
 from dagster_project.config.environ import environ_overrides
 from dagster_project.config.matrix import Environment, MatrixError, load_matrix
-
-DBT_PROJECT_DIR = paths.PROJECT_ROOT / "dbt"
+from dagster_project.dbt.manifest import DBT_PROJECT_DIR
 
 
 class DbtEnvError(MatrixError):

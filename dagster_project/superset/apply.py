@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from dagster_project.config.checkout import Checkout
 from dagster_project.superset.bundle import Bundle
 from dagster_project.superset.client import SupersetClient, SupersetError
 from dagster_project.superset.live import LiveRow, export_normalized, list_live
@@ -26,6 +27,24 @@ Progress = Callable[[str], None]
 
 class ApprovalRequired(Exception):
     """A protected environment (the matrix marks it) is applied to only with explicit approval."""
+
+
+class SourceRefused(ApprovalRequired):
+    """A protected environment is applied to only from a clean checkout of its deploy branch."""
+
+
+def check_gate(env: str, protected: bool, approve: bool, source: Checkout | None, deploy_branch: str) -> None:
+    """What a protected environment needs before anything is written: approval, and reviewed code."""
+    if not protected:
+        return
+    if not approve:
+        raise ApprovalRequired(f"environment '{env}' is protected (config/instance-matrix.yaml); "
+                               "fix: review `hybrid plan` and re-run with --approve")
+    if source is None or source.commit is None or not source.clean or source.branch != deploy_branch:
+        found = source.label() if source else "no git checkout"
+        raise SourceRefused(f"environment '{env}' is applied to only from a clean checkout of branch "
+                            f"'{deploy_branch}' (deploy_branch in config/instance-matrix.yaml); this is {found}; "
+                            f"fix: commit (or stash) the changes and apply from '{deploy_branch}'")
 
 
 @dataclass
@@ -55,15 +74,15 @@ class ApplyResult:
 
 def apply_bundle(bundle: Bundle, client: SupersetClient, state_dsn: str, *, prune: bool = False,
                  protected: bool = False, approve: bool = False, partial: bool = False,
-                 progress: Progress = lambda _: None, meta_dsn: str | None = None) -> ApplyResult:
+                 progress: Progress = lambda _: None, meta_dsn: str | None = None, source: Checkout | None = None,
+                 deploy_branch: str = "main") -> ApplyResult:
     """Apply `bundle`; `partial` (one Dagster asset's closure) keeps the record of the other objects;
-    `meta_dsn` (Superset's metadata database) lets the record hold each object's `external_url` too."""
-    if protected and not approve:
-        raise ApprovalRequired(f"environment '{bundle.env}' is protected (config/instance-matrix.yaml); "
-                               "fix: review `hybrid plan` and re-run with --approve")
+    `meta_dsn` (Superset's metadata database) lets the record hold each object's `external_url` too;
+    `source` is the checkout the bundle was compiled from, recorded with the apply."""
+    check_gate(bundle.env, protected, approve, source, deploy_branch)
     started = time.monotonic()
     record = last_apply(state_dsn, bundle.env)
-    plan = compute_plan(bundle, client, record, with_orphans=not partial, meta_dsn=meta_dsn)
+    plan = compute_plan(bundle, client, record, with_orphans=not partial, meta_dsn=meta_dsn, source=source)
     progress(f"importing {len(bundle.objects)} objects into {client.url} in one transaction")
     client.import_bundle(bundle.zip_bytes(), bundle.passwords(), name=f"{bundle.env} bundle {bundle.digest()[:12]}")
     ours = _applied_rows(bundle, list_live(client))
@@ -84,7 +103,7 @@ def apply_bundle(bundle: Bundle, client: SupersetClient, state_dsn: str, *, prun
                              "changed_on": row.changed_on, "live": exported.get(obj.uuid, {})}
     for change in pruned:
         objects.pop(change.uuid, None)
-    record_apply(state_dsn, bundle.env, bundle.digest(), objects, security)
+    record_apply(state_dsn, bundle.env, bundle.digest(), objects, security, source)
     return ApplyResult(bundle.env, bundle.digest(), plan, ours, failures, pruned, time.monotonic() - started,
                        roles=len(bundle.security.roles) if bundle.security else 0,
                        filtered_datasets=len(bundle.security.filtered) if bundle.security else 0)
@@ -134,16 +153,14 @@ def prune_orphans(client: SupersetClient, plan: Plan, progress: Progress) -> lis
 
 
 def apply_security_only(bundle: Bundle, client: SupersetClient, state_dsn: str, *, prune: bool = False,
-                        protected: bool = False, approve: bool = False,
-                        progress: Progress = lambda _: None) -> list[Change]:
+                        protected: bool = False, approve: bool = False, progress: Progress = lambda _: None,
+                        source: Checkout | None = None, deploy_branch: str = "main") -> list[Change]:
     """Roles and RLS filters alone, over datasets applied earlier (the Dagster `superset/security` asset);
     the record keeps its objects and gets the new security state. Returns the changes made."""
-    if protected and not approve:
-        raise ApprovalRequired(f"environment '{bundle.env}' is protected (config/instance-matrix.yaml); "
-                               "fix: review `hybrid plan` and re-run with --approve")
+    check_gate(bundle.env, protected, approve, source, deploy_branch)
     record = last_apply(state_dsn, bundle.env)
     security, made = apply_security(bundle, client, record, prune=prune, progress=progress)
-    record_apply(state_dsn, bundle.env, record.bundle_hash or bundle.digest(), record.objects, security)
+    record_apply(state_dsn, bundle.env, record.bundle_hash or bundle.digest(), record.objects, security, source)
     return made
 
 

@@ -23,13 +23,14 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from dagster_project import paths
+from dagster_project.superset import adopted
+from dagster_project.superset.identity import NAMESPACE, bound_uuid, marker, object_uuid
 from dagster_project.superset.querycontext import ChartFilter, ChartQuery, chart_params, query_context
 from dagster_project.superset.templates import AssetError, AssetSources, Source
 
 if TYPE_CHECKING:
     from dagster_project.superset.security import Security
 
-NAMESPACE = uuidlib.uuid5(uuidlib.NAMESPACE_URL, "https://hybrid-platform/superset_assets")
 VERSION = "1.0.0"
 TIMESTAMP = "2000-01-01T00:00:00+00:00"  # fixed: the bundle's bytes depend on the code only
 MASK = "XXXXXXXXXX"  # Superset's own password mask
@@ -38,15 +39,6 @@ _URI_PASSWORD = re.compile(r"^([^:/]+://[^:/@]+:)([^@]*)@")
 # A dataset refresh adds this metric when it is missing: shipping it keeps refreshes from rewriting datasets.
 COUNT_METRIC = {"name": "count", "expression": "COUNT(*)", "label": "COUNT(*)", "type": "count"}
 KIND_DIRS = {"database": "databases", "dataset": "datasets", "chart": "charts", "dashboard": "dashboards"}
-
-
-def marker(env: str) -> str:
-    """The ownership marker (certification details, readable in every list call) for `env`."""
-    return f"managed as code by hybrid (superset_assets, env {env}); UI edits are overwritten"
-
-
-def object_uuid(env: str, kind: str, name: str) -> str:
-    return str(uuidlib.uuid5(NAMESPACE, f"{env}/{kind}/{name}"))
 
 
 @dataclass(frozen=True)
@@ -204,7 +196,8 @@ def _database(sources: AssetSources, uri: str) -> BundleObject:
 def _dataset(env: str, values: dict[str, Any], src: Source, database: BundleObject) -> BundleObject:
     spec = src.spec
     columns = [{"column_name": c["name"], "is_dttm": bool(c.get("is_dttm", False)),
-                "verbose_name": c.get("label"), "description": c.get("description")}
+                "verbose_name": c.get("label"), "description": c.get("description"),
+                **({"expression": c["expression"]} if c.get("expression") else {})}
                for c in sorted(spec.get("columns") or [], key=lambda c: c["name"])]
     listed = [*(spec.get("metrics") or []), *([] if any(m.get("name") == "count" for m in spec.get("metrics") or [])
                                               else [COUNT_METRIC])]
@@ -216,7 +209,7 @@ def _dataset(env: str, values: dict[str, Any], src: Source, database: BundleObje
         "description": spec.get("description"), "main_dttm_col": spec.get("main_dttm_col"),
         "cache_timeout": spec.get("cache_timeout"), "sql": None, "filter_select_enabled": True,
         "extra": {"certification": {"certified_by": CERTIFIED_BY, "details": marker(env)}},
-        "columns": columns, "metrics": metrics, "uuid": object_uuid(env, "dataset", src.name),
+        "columns": columns, "metrics": metrics, "uuid": bound_uuid(env, "dataset", src.name, spec),
         "database_uuid": database.uuid, "version": VERSION, "is_managed_externally": True,
         "external_url": _external_url(values, src), "_database": database.name,
     }
@@ -242,13 +235,17 @@ def _chart_filters(spec: dict[str, Any], path: Path) -> tuple[ChartFilter, ...]:
 def _chart(env: str, values: dict[str, Any], src: Source, datasets: dict[str, BundleObject]) -> BundleObject:
     spec = src.spec
     dataset = datasets.get(spec.get("dataset", ""))
-    query = chart_query(spec, dataset, src.path)
-    params = chart_params(query)
+    if "form_data" in spec:  # adopted: Superset's own form data, as the user saved it
+        params, context, query = adopted.chart_parts(spec, dataset.body.get("main_dttm_col") if dataset else None)
+    else:
+        query = chart_query(spec, dataset, src.path)
+        params = chart_params(query)
+        context = query_context(query, params)
     body = {
         "slice_name": spec.get("title", src.name), "description": spec.get("description"),
-        "viz_type": query.viz_type, "params": params, "query_context": query_context(query, params),
+        "viz_type": query.viz_type, "params": params, "query_context": context,
         "cache_timeout": spec.get("cache_timeout"), "certified_by": CERTIFIED_BY,
-        "certification_details": marker(env), "uuid": object_uuid(env, "chart", src.name),
+        "certification_details": marker(env), "uuid": bound_uuid(env, "chart", src.name, spec),
         "dataset_uuid": dataset.uuid if dataset else object_uuid(env, "dataset", str(spec.get("dataset"))),
         "version": VERSION, "is_managed_externally": True, "external_url": _external_url(values, src),
         "_dataset": spec.get("dataset"), "_query": query,
@@ -260,18 +257,25 @@ def _dashboard(env: str, values: dict[str, Any], src: Source, charts: dict[str, 
                datasets: dict[str, BundleObject]) -> BundleObject:
     spec = src.spec
     title = spec.get("title", src.name)
-    metadata = {
-        "native_filter_configuration": [_native_filter(src.name, f, datasets) for f in spec.get("filters") or []],
-        "refresh_frequency": int(spec.get("refresh_frequency") or 0), "color_scheme": spec.get("color_scheme", ""),
-        "cross_filters_enabled": True, "expanded_slices": {}, "label_colors": {}, "timed_refresh_immune_slices": [],
-    }
+    if "layout" in spec:  # adopted: Superset's own layout and metadata
+        position = adopted.position(spec["layout"], charts)
+        metadata = adopted.metadata(spec.get("metadata") or {}, datasets)
+        placed = adopted.layout_charts(spec["layout"])
+    else:
+        position = _position(title, spec.get("rows") or [], charts)
+        metadata = {
+            "native_filter_configuration": [_native_filter(src.name, f, datasets) for f in spec.get("filters") or []],
+            "refresh_frequency": int(spec.get("refresh_frequency") or 0), "color_scheme": spec.get("color_scheme", ""),
+            "cross_filters_enabled": True, "expanded_slices": {}, "label_colors": {},
+            "timed_refresh_immune_slices": [],
+        }
+        placed = [cell.get("chart") for row in spec.get("rows") or [] for cell in row]
     body = {
         "dashboard_title": title, "description": spec.get("description"), "slug": spec.get("slug"),
-        "css": "", "published": True, "certified_by": CERTIFIED_BY, "certification_details": marker(env),
-        "position": _position(title, spec.get("rows") or [], charts), "metadata": metadata,
-        "uuid": object_uuid(env, "dashboard", src.name), "version": VERSION, "is_managed_externally": True,
-        "external_url": _external_url(values, src),
-        "_charts": [cell.get("chart") for row in spec.get("rows") or [] for cell in row],
+        "css": spec.get("css", ""), "published": bool(spec.get("published", True)), "certified_by": CERTIFIED_BY,
+        "certification_details": marker(env), "position": position, "metadata": metadata,
+        "uuid": bound_uuid(env, "dashboard", src.name, spec), "version": VERSION, "is_managed_externally": True,
+        "external_url": _external_url(values, src), "_charts": placed,
     }
     return BundleObject("dashboard", src.name, title, body["uuid"], body, src.path)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from dagster_project.config.checkout import read_checkout
 from dagster_project.config.matrix import Environment, load_matrix
 from dagster_project.superset.apply import ApplyResult, apply_bundle, apply_security_only
 from dagster_project.superset.bundle import Bundle, compile_bundle
@@ -53,14 +54,16 @@ def meta_dsn(env: Environment) -> str | None:
 
 def plan(env: Environment, bundle: Bundle) -> Plan:
     with client(env) as api:
-        return compute_plan(bundle, api, last_apply(state_dsn(env), bundle.env), meta_dsn=meta_dsn(env))
+        return compute_plan(bundle, api, last_apply(state_dsn(env), bundle.env), meta_dsn=meta_dsn(env),
+                            source=read_checkout())
 
 
 def apply(env: Environment, bundle: Bundle, *, prune: bool = False, approve: bool = False, partial: bool = False,
           progress: Progress = lambda _: None) -> ApplyResult:
     with client(env) as api:
         return apply_bundle(bundle, api, state_dsn(env), prune=prune, protected=env.protected, approve=approve,
-                            partial=partial, progress=progress, meta_dsn=meta_dsn(env))
+                            partial=partial, progress=progress, meta_dsn=meta_dsn(env), source=read_checkout(),
+                            deploy_branch=env.deploy_branch)
 
 
 def apply_security(env: Environment, bundle: Bundle, *, prune: bool = False, approve: bool = False,
@@ -68,7 +71,8 @@ def apply_security(env: Environment, bundle: Bundle, *, prune: bool = False, app
     """Company roles and RLS filters alone, over datasets already applied (the `superset/security` asset)."""
     with client(env) as api:
         return apply_security_only(bundle, api, state_dsn(env), prune=prune, protected=env.protected,
-                                   approve=approve, progress=progress)
+                                   approve=approve, progress=progress, source=read_checkout(),
+                                   deploy_branch=env.deploy_branch)
 
 
 def drift(env: Environment, assets: Path | None = None) -> DriftReport:

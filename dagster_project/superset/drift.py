@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dagster_project.superset.client import SupersetClient
+from dagster_project.superset.identity import security_uuid
 from dagster_project.superset.live import LiveRow, export_normalized, list_live, unchanged_since
 from dagster_project.superset.normalize import diff
-from dagster_project.superset.security import security_uuid
 from dagster_project.superset.security_live import read_security, role_body
 from dagster_project.superset.state import Record
 
@@ -29,13 +29,14 @@ class DriftReport:
     checked: int = 0
     exported: int = 0
     note: str | None = None
+    baseline: dict[str, Any] | None = None  # the apply compared with: when, which bundle, which commit
 
     @property
     def status(self) -> str:
         return DRIFT_FOUND if self.changes else NO_DRIFT
 
     def to_json(self) -> dict[str, Any]:
-        return {"status": self.status, "env": self.env, "changes": self.changes}
+        return {"status": self.status, "env": self.env, "changes": self.changes, "baseline": self.baseline}
 
     def text(self) -> str:
         lines = [f"{c['action']} {c['type']} '{c['name']}'" + "".join(f"\n    ~ {f['path']}: {f['expected']!r} -> "
@@ -43,14 +44,17 @@ class DriftReport:
                  for c in self.changes]
         tail = f"{self.status} in {self.env}: {len(self.changes)} object(s) changed outside the code, " \
                f"{self.checked} checked, {self.exported} exported"
-        return "\n".join([*lines, tail + (f" ({self.note})" if self.note else "")])
+        head = [f"baseline: the apply of {_source(self.baseline)} at {self.baseline['applied_at']}"] \
+            if self.baseline else []
+        return "\n".join([*head, *lines, tail + (f" ({self.note})" if self.note else "")])
 
 
 def drift_plan(client: SupersetClient, record: Record, live: dict[str, LiveRow] | None = None,
                env: str | None = None, meta_dsn: str | None = None) -> DriftReport:
     """`env` names the environment in the report (the record is keyed by its namespace); `meta_dsn` is
     Superset's metadata database, where `external_url` can be read."""
-    report = DriftReport(env or record.env, checked=len(record.objects) + sum(map(len, record.security.values())))
+    report = DriftReport(env or record.env, checked=len(record.objects) + sum(map(len, record.security.values())),
+                         baseline=record.baseline())
     if not record.objects:
         report.note = "never applied: nothing to compare with"
         return report
@@ -106,6 +110,13 @@ def _security_change(kind: str, logical: str, seen: dict[str, Any], current: dic
         return [{**head, "action": "deleted", "fields": []}]
     fields = diff(seen["live"], current)
     return [{**head, "action": "modified", "fields": [f.to_json() for f in fields]}] if fields else []
+
+
+def _source(baseline: dict[str, Any]) -> str:
+    if not baseline.get("commit"):
+        return "code of unknown commit"
+    state = "clean" if baseline.get("clean") else "with uncommitted changes"
+    return f"commit {baseline['commit'][:12]} on {baseline.get('branch') or 'a detached HEAD'} ({state})"
 
 
 def _change(action: str, seen: dict[str, Any], uuid: str, fields: list[dict[str, Any]] | None = None,

@@ -16,16 +16,20 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from dagster_project.config.checkout import Checkout
 from dagster_project.superset.bundle import Bundle, BundleObject
 from dagster_project.superset.client import SupersetClient
+from dagster_project.superset.identity import security_uuid
 from dagster_project.superset.live import LiveRow, export_normalized, list_live, owned_fields, unchanged_since
 from dagster_project.superset.normalize import FieldChange, diff, normalize
-from dagster_project.superset.security import Security, security_uuid
+from dagster_project.superset.security import Security
 from dagster_project.superset.security_live import LiveSecurity, read_security
 from dagster_project.superset.state import Record
 from dagster_project.superset.templates import AssetError
 
-SYMBOLS = {"create": "+", "update": "~", "delete": "-"}
+SYMBOLS = {"adopt": ">", "create": "+", "update": "~", "delete": "-"}
+# What adoption itself changes on an object made in the UI: the edit lock, the marker and the link.
+OWNERSHIP = ("is_managed_externally", "external_url", "certified_by", "certification_details", "extra.certification")
 PRUNABLE = ("dashboard", "chart", "dataset")  # deletion order: dependants first; databases are never pruned
 
 
@@ -39,6 +43,11 @@ class Change:
     fields: tuple[FieldChange, ...] = ()
     id: int | None = None
 
+    @property
+    def content_fields(self) -> tuple[FieldChange, ...]:
+        """The fields beyond ownership: for an adoption, what applying would change in what the user made."""
+        return tuple(f for f in self.fields if not _ownership(f))
+
     def to_json(self) -> dict[str, Any]:
         return {"action": self.action, "type": self.kind, "name": self.name, "title": self.title,
                 "uuid": self.uuid, "fields": [f.to_json() for f in self.fields]}
@@ -50,32 +59,42 @@ class Plan:
     changes: list[Change] = field(default_factory=list)
     unchanged: int = 0
     exported: int = 0  # objects whose fields had to be exported (the rest came from the record)
+    warnings: list[str] = field(default_factory=list)
+    baseline: dict[str, Any] | None = None  # the last apply: when, which bundle, which commit
 
     def count(self, action: str) -> int:
         return sum(1 for change in self.changes if change.action == action)
 
     def summary(self) -> str:
-        return (f"Plan ({self.env}): {self.count('create')} to create, {self.count('update')} to update, "
+        adopt = f"{self.count('adopt')} to adopt, " if self.count("adopt") else ""
+        return (f"Plan ({self.env}): {adopt}{self.count('create')} to create, {self.count('update')} to update, "
                 f"{self.count('delete')} to delete, {self.unchanged} unchanged.")
 
     def to_json(self) -> dict[str, Any]:
         return {"env": self.env, "changes": [c.to_json() for c in self.changes], "summary": self.summary(),
-                "counts": {a: self.count(a) for a in SYMBOLS} | {"unchanged": self.unchanged}}
+                "counts": {a: self.count(a) for a in SYMBOLS} | {"unchanged": self.unchanged},
+                "warnings": self.warnings, "baseline": self.baseline}
 
     def text(self) -> str:
-        lines = []
+        lines = [f"warning: {warning}" for warning in self.warnings]
         for change in self.changes:
-            lines.append(f"{SYMBOLS[change.action]} {change.action} {change.kind} '{change.title}' ({change.name})")
-            lines += [f"    ~ {f.path}: {_short(f.actual)} -> {_short(f.expected)}" for f in change.fields]
+            head = f"{SYMBOLS[change.action]} {change.action} {change.kind} '{change.title}' ({change.name})"
+            shown = change.fields
+            if change.action == "adopt":
+                head += " becomes managed (edit lock, marker, link)"
+                shown = change.content_fields
+            lines.append(head)
+            lines += [f"    ~ {f.path}: {_short(f.actual)} -> {_short(f.expected)}" for f in shown]
         return "\n".join([*lines, self.summary()])
 
 
 def compute_plan(bundle: Bundle, client: SupersetClient, record: Record, live: dict[str, LiveRow] | None = None,
-                 with_orphans: bool = True, meta_dsn: str | None = None) -> Plan:
+                 with_orphans: bool = True, meta_dsn: str | None = None, source: Checkout | None = None) -> Plan:
     """`with_orphans=False` for a partial bundle (one Dagster asset), where absence is not deletion;
-    `meta_dsn` (Superset's metadata database) lets the plan see `external_url` too."""
+    `meta_dsn` (Superset's metadata database) lets the plan see `external_url` too; `source` is the checkout
+    being planned, compared with the one the live state was applied from."""
     live = list_live(client) if live is None else live
-    plan = Plan(bundle.env)
+    plan = Plan(bundle.env, baseline=record.baseline(), warnings=source_warnings(record, source, bundle.digest()))
     owned = owned_fields(meta_dsn)
     desired = {obj.uuid: (obj, normalize(obj.kind, obj.body, owned)) for obj in bundle.objects}
     to_export = []
@@ -103,12 +122,35 @@ def compute_plan(bundle: Bundle, client: SupersetClient, record: Record, live: d
     return plan
 
 
+def source_warnings(record: Record, source: Checkout | None, digest: str) -> list[str]:
+    """Why a plan and drift may disagree: the live state was applied from other code than this checkout
+    (another commit or branch, or uncommitted changes) and its bundle differs from this one."""
+    applied = record.source
+    if applied is None or source is None or record.bundle_hash == digest:
+        return []
+    if (applied.commit, applied.branch) == (source.commit, source.branch) and applied.clean:
+        return []
+    return [f"the live state of '{record.env}' was applied from {applied.label()} at {record.applied_at}, not "
+            f"from this checkout ({source.label()}): `drift-plan` compares with that apply; this plan shows what "
+            "applying this checkout would change"]
+
+
 def _add_update(plan: Plan, obj: BundleObject, row: LiveRow, wanted: dict[str, Any], actual: dict[str, Any]) -> None:
+    """An object without this namespace's marker that the code binds (`hybrid export`) is an adoption."""
     fields = diff(wanted, actual)
-    if fields:
-        plan.changes.append(Change("update", obj.kind, obj.name, obj.title, obj.uuid, tuple(fields), row.id))
+    adopting = obj.kind in PRUNABLE and row.managed_env != plan.env
+    if fields or adopting:
+        action = "adopt" if adopting else "update"
+        plan.changes.append(Change(action, obj.kind, obj.name, obj.title, obj.uuid, tuple(fields), row.id))
     else:
         plan.unchanged += 1
+
+
+def _ownership(change: FieldChange) -> bool:
+    if change.path in OWNERSHIP or change.path.startswith("extra.certification."):
+        return True
+    # a dataset without any `extra` yet: the whole field is the marker
+    return change.path == "extra" and change.actual in (None, {}) and set(change.expected or {}) == {"certification"}
 
 
 def orphans(bundle: Bundle, live: dict[str, LiveRow]) -> list[Change]:

@@ -56,11 +56,27 @@ class ChartQuery:
     row_limit: int = 10000
     filters: tuple[ChartFilter, ...] = ()
     options: dict[str, Any] = field(default_factory=dict)
+    verbatim: bool = False  # the form data came from Superset as is (an adopted chart): any viz type, ad-hoc parts
 
     def columns(self) -> tuple[str, ...]:
         """Every dataset column the chart reads (what validate checks against the mart)."""
         filtered = (f.column for f in self.filters)
         return tuple(dict.fromkeys(c for c in (self.x_axis, *self.groupby, self.time_column, *filtered) if c))
+
+
+def query_from_form_data(viz_type: str, form_data: dict[str, Any], time_column: str | None) -> ChartQuery:
+    """What an adopted chart reads, from the form data Superset saved: validate checks these names."""
+    metrics = form_data.get("metrics") or ([form_data["metric"]] if form_data.get("metric") else [])
+    filters = tuple(ChartFilter(str(f["subject"]), str(f["operator"]), f.get("comparator"))
+                    for f in form_data.get("adhoc_filters") or []
+                    if f.get("expressionType") == "SIMPLE" and f.get("clause") == "WHERE"
+                    and f.get("operator") in OPERATORS and isinstance(f.get("subject"), str))
+    x_axis = form_data.get("x_axis")
+    return ChartQuery(viz_type=viz_type, metrics=tuple(m for m in metrics if isinstance(m, str)),
+                      x_axis=x_axis if isinstance(x_axis, str) else None,
+                      groupby=tuple(c for c in form_data.get("groupby") or [] if isinstance(c, str)),
+                      time_column=time_column, row_limit=int(form_data.get("row_limit") or 10000), filters=filters,
+                      verbatim=True)
 
 
 def chart_params(query: ChartQuery) -> dict[str, Any]:

@@ -11,13 +11,12 @@ in one normalized form, the same for code, live instance and apply record: `perm
 from __future__ import annotations
 
 import re
-import uuid as uuidlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from dagster_project.superset.bundle import NAMESPACE, marker
+from dagster_project.superset.identity import marker
 from dagster_project.superset.templates import AssetError, AssetSources, jinja_environment, parse_yaml, render
 
 SECURITY_FILE = Path("security") / "roles.yaml"
@@ -84,11 +83,6 @@ def permission_label(permission: str, view: str, datasets: Mapping[int, str]) ->
 
 def table_label(table: Mapping[str, Any], datasets: Mapping[int, str]) -> str:
     return datasets.get(int(table["id"])) or f"{table.get('schema')}.{table.get('table_name')} (id {table['id']})"
-
-
-def security_uuid(namespace: str, kind: str, logical: str) -> str:
-    """A stable identifier for plan and drift lines (Superset gives roles and filters none)."""
-    return str(uuidlib.uuid5(NAMESPACE, f"{namespace}/{kind}/{logical}"))
 
 
 def load_security(sources: AssetSources, datasets: Iterable[str]) -> Security | None:

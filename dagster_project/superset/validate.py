@@ -12,10 +12,11 @@ from __future__ import annotations
 import json
 import os
 import re
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from dagster_project import paths
+from dagster_project.dbt.manifest import DBT_PROJECT_DIR, ManifestMissing, ensure_manifest
 from dagster_project.superset.bundle import Bundle, BundleObject
 from dagster_project.superset.querycontext import VIZ_TYPES
 from dagster_project.superset.security import SECURITY_FILE, Security
@@ -50,16 +51,18 @@ class ValidationFailed(Exception):
         super().__init__(f"{len(problems)} problem(s):\n" + "\n".join(f"  {p}" for p in problems))
 
 
-def manifest_file() -> Path:
-    return Path(os.environ.get("HYBRID_DBT_MANIFEST", paths.PROJECT_ROOT / "dbt" / "target" / "manifest.json"))
-
-
 def load_marts(manifest: Path | None = None) -> dict[str, set[str]]:
-    """`schema.table` -> column names, for every dbt model in the manifest."""
-    path = manifest or manifest_file()
+    """`schema.table` -> column names, for every dbt model in the manifest: the one given (or
+    HYBRID_DBT_MANIFEST), else this project's, parsed first when the clone has none yet."""
+    path = manifest or (Path(os.environ["HYBRID_DBT_MANIFEST"]) if os.environ.get("HYBRID_DBT_MANIFEST") else None)
+    if path is None:
+        try:
+            path = ensure_manifest(progress=lambda message: print(message, file=sys.stderr))
+        except ManifestMissing as exc:
+            raise ValidationFailed([Problem(DBT_PROJECT_DIR / "target" / "manifest.json", None, str(exc))]) from exc
     if not path.exists():
-        raise ValidationFailed([Problem(path, None, "dbt manifest not found; fix: run `dbt parse` in dbt/ "
-                                                    "(or `make install`)")])
+        raise ValidationFailed([Problem(path, None, "dbt manifest not found; fix: name an existing manifest.json, "
+                                                    "or leave --manifest out to use (and build) the project's")])
     nodes = json.loads(path.read_text())["nodes"].values()
     return {f"{n['schema']}.{n.get('alias') or n['name']}": set(n.get("columns") or {})
             for n in nodes if n["resource_type"] == "model"}
@@ -83,7 +86,11 @@ def validate(bundle: Bundle, marts: dict[str, set[str]]) -> list[Problem]:
 
 
 def _required(obj: BundleObject) -> list[Problem]:
-    missing = [key for key in REQUIRED[obj.kind] if obj.body.get(key) in (None, "")]
+    """An adopted chart may lack a query context (one made through the API never had one): the dashboard
+    builds its query from the form data; only warm-ups and the chart data API need it (apply says so)."""
+    adopted = obj.kind == "chart" and obj.body["_query"].verbatim
+    missing = [key for key in REQUIRED[obj.kind] if obj.body.get(key) in (None, "")
+               and not (adopted and key == "query_context")]
     return [Problem(obj.source, None, f"{obj.kind} '{obj.name}' lacks required field '{key}'") for key in missing]
 
 
@@ -127,10 +134,10 @@ def _chart(chart: BundleObject, datasets: dict[str, BundleObject], marts: dict[s
                         f"chart '{title}' reads dataset '{name}', which has no template in datasets/")]
     problems = []
     query = chart.body["_query"]
-    if query.viz_type not in VIZ_TYPES:
+    if query.viz_type not in VIZ_TYPES and not query.verbatim:  # adopted form data serves any viz type
         problems.append(Problem(source, _line(source, "viz_type"), f"chart '{title}' has viz_type "
                                 f"'{query.viz_type}'; supported: {', '.join(VIZ_TYPES)}"))
-    if not query.metrics:
+    if not query.metrics and not query.verbatim:
         problems.append(Problem(source, None, f"chart '{title}' names no metrics"))
     for problem in filter(None, (f.problem() for f in query.filters)):
         problems.append(Problem(source, _line(source, "filters:"), f"chart '{title}': {problem}"))
@@ -159,7 +166,7 @@ def _dashboard(dashboard: BundleObject, charts: dict[str, BundleObject],
     title, source = dashboard.title, dashboard.source
     problems = [Problem(source, _line(source, str(name)), f"dashboard '{title}' places chart '{name}', which has "
                         "no template in charts/") for name in dashboard.body["_charts"] if name not in charts]
-    for native in dashboard.body["metadata"]["native_filter_configuration"]:
+    for native in dashboard.body["metadata"].get("native_filter_configuration") or []:
         for target in native.get("targets") or []:
             if "datasetUuid" not in target:
                 continue

@@ -10,7 +10,7 @@ import tomllib
 
 import pytest
 
-from dagster_project.dbt.project import PREPARE_COMMAND
+from dagster_project.dbt.manifest import PREPARE_COMMAND
 from dagster_project.superset import runtime
 from dagster_project.superset.venv import SUPERSET_VERSION
 from tests.deploy.compose import ROOT

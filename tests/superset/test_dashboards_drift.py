@@ -45,7 +45,9 @@ def _drift_json() -> dict:
 
 def test_api_edits_are_drift_with_object_and_field(plane: Plane) -> None:
     apply(environment("local"), plane.bundle())
-    assert _drift_json() == {"status": "NO_DRIFT", "env": "local", "changes": []}
+    document = _drift_json()
+    assert document.pop("baseline")["bundle_hash"], "drift names the apply it compares with"
+    assert document == {"status": "NO_DRIFT", "env": "local", "changes": []}
     ids = _ids(plane)
     with plane.superset.client() as client:
         client.update("chart", ids["ar_by_bucket"], {"slice_name": "AR by bucket (edited)"}, "ar_by_bucket")

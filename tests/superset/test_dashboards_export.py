@@ -1,23 +1,30 @@
-"""export adopts a dashboard made outside the code (here through the API, as the UI would) as templates that
-validate, compile and apply back onto the same kind of objects; and a Dagster materialization applies and
-refreshes one dashboard, reporting its URL, changed_on and chart count."""
+"""export adopts a dashboard made outside the code (here through the API, as the UI would), run from a second
+clone on a feature branch: templates bound to the live objects, the plan right after it shows only the
+adoption, apply makes them managed in place, and main's checkout is told who applied last. Also: a Dagster
+materialization applies and refreshes one dashboard, reporting its URL, changed_on and chart count."""
 
 from __future__ import annotations
 
+import io
 import json
+import os
+import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import psycopg
 import pytest
 import yaml
-from click.testing import CliRunner
 from dagster import AssetKey, materialize
+from dulwich import porcelain
 
-from dagster_project.cli.main import cli
+from dagster_project import paths
 from dagster_project.superset.assets import build_superset_assets
-from dagster_project.superset.control import apply, environment, plan, state_dsn
+from dagster_project.superset.control import apply, drift, environment, plan, state_dsn
 from dagster_project.superset.defs import build_drift_job
-from dagster_project.superset.live import list_live
+from dagster_project.superset.live import list_live, ownership
 from tests.superset.conftest import RunningSuperset
 from tests.superset.dashboards import Plane, private_plane
 
@@ -31,57 +38,124 @@ def plane(superset: RunningSuperset, marts_dsn: str, tmp_path_factory: pytest.Te
         yield p
 
 
-def _hand_made_dashboard(plane: Plane) -> None:
-    """A pie on the managed ar_aging dataset and a dashboard holding it, made by hand."""
+PIE_PARAMS = {"viz_type": "pie", "metric": "open_items", "groupby": ["partner_name"], "row_limit": 10,
+              "donut": False, "adhoc_filters": [
+                  {"clause": "WHERE", "subject": "as_of_date", "operator": "TEMPORAL_RANGE",
+                   "comparator": "No filter", "expressionType": "SIMPLE"},
+                  {"clause": "WHERE", "subject": "aging_bucket", "operator": "NOT IN",
+                   "comparator": ["current"], "expressionType": "SIMPLE"},
+                  {"clause": "WHERE", "sqlExpression": "residual_amount > 0", "expressionType": "SQL"}]}
+COUNT_PARAMS = {"viz_type": "big_number_total", "metric": {"expressionType": "SQL", "sqlExpression": "COUNT(*)",
+                                                           "label": "Invoices"}}
+
+
+def _hand_made_dashboard(plane: Plane) -> dict[str, str]:
+    """As a user would in the UI: a pie on the managed ar_aging dataset, a new dataset on warehouse.fct_invoices
+    with a big number on it (an ad-hoc metric), and a dashboard holding both. Returns kind -> uuid."""
     bundle = plane.bundle()
     with plane.superset.client() as client:
         live = list_live(client)
         dataset = live[next(o.uuid for o in bundle.of("dataset") if o.name == "ar_aging")]
-        params = {"viz_type": "pie", "metric": "open_items", "groupby": ["partner_name"], "row_limit": 10,
-                  "adhoc_filters": [
-                      {"clause": "WHERE", "subject": "as_of_date", "operator": "TEMPORAL_RANGE",
-                       "comparator": "No filter", "expressionType": "SIMPLE"},
-                      {"clause": "WHERE", "subject": "aging_bucket", "operator": "NOT IN",
-                       "comparator": ["current"], "expressionType": "SIMPLE"},
-                      {"clause": "WHERE", "sqlExpression": "residual_amount > 0", "expressionType": "SQL"}]}
-        chart_id = client.create("chart", {"slice_name": "Open items by partner", "viz_type": "pie",
-                                           "datasource_id": dataset.id, "datasource_type": "table",
-                                           "params": json.dumps(params)}, "hand chart")
-        chart_uuid = {row["id"]: row["uuid"] for row in client.list("chart", columns=["uuid"])}[chart_id]
+        database = live[next(o.uuid for o in bundle.of("database"))]
+        invoices = client.create("dataset", {"database": database.id, "schema": "warehouse",
+                                             "table_name": "fct_invoices"}, "hand dataset")
+        pie = client.create("chart", {"slice_name": "Open items by partner", "viz_type": "pie",
+                                      "datasource_id": dataset.id, "datasource_type": "table",
+                                      "params": json.dumps(PIE_PARAMS)}, "hand chart")
+        count = client.create("chart", {"slice_name": "Invoices counted", "viz_type": "big_number_total",
+                                        "datasource_id": invoices, "datasource_type": "table",
+                                        "params": json.dumps(COUNT_PARAMS)}, "hand chart")
+        uuids = {row["id"]: row["uuid"] for row in client.list("chart", columns=["uuid"])}
+        cells = {"CHART-a": (pie, 6), "CHART-b": (count, 3)}
         position = {
             "DASHBOARD_VERSION_KEY": "v2", "ROOT_ID": {"type": "ROOT", "id": "ROOT_ID", "children": ["GRID_ID"]},
             "GRID_ID": {"type": "GRID", "id": "GRID_ID", "children": ["ROW-a"], "parents": ["ROOT_ID"]},
-            "ROW-a": {"type": "ROW", "id": "ROW-a", "children": ["CHART-a"], "parents": ["ROOT_ID", "GRID_ID"],
+            "ROW-a": {"type": "ROW", "id": "ROW-a", "children": list(cells), "parents": ["ROOT_ID", "GRID_ID"],
                       "meta": {"background": "BACKGROUND_TRANSPARENT"}},
-            "CHART-a": {"type": "CHART", "id": "CHART-a", "children": [], "parents": ["ROOT_ID", "GRID_ID", "ROW-a"],
-                        "meta": {"chartId": chart_id, "uuid": chart_uuid, "width": 6, "height": 50}},
+            **{cell: {"type": "CHART", "id": cell, "children": [], "parents": ["ROOT_ID", "GRID_ID", "ROW-a"],
+                      "meta": {"chartId": pk, "uuid": uuids[pk], "width": width, "height": 50}}
+               for cell, (pk, width) in cells.items()},
         }
-        dashboard_id = client.create("dashboard", {"dashboard_title": "Partner watch", "slug": "partner-watch",
-                                                   "position_json": json.dumps(position)}, "hand dashboard")
-        client.update("chart", chart_id, {"dashboards": [dashboard_id]}, "hand chart")
+        board = client.create("dashboard", {"dashboard_title": "Partner watch", "slug": "partner-watch",
+                                            "position_json": json.dumps(position)}, "hand dashboard")
+        for pk in (pie, count):
+            client.update("chart", pk, {"dashboards": [board]}, "hand chart")
+        live = list_live(client)
+    by_id = {(row.kind, row.id): row.uuid for row in live.values()}
+    return {"dashboard": by_id["dashboard", board], "pie": by_id["chart", pie], "count": by_id["chart", count],
+            "dataset": by_id["dataset", invoices]}
 
 
-def test_export_adopts_a_hand_made_dashboard_as_templates(plane: Plane) -> None:
-    apply(environment("local"), plane.bundle())
-    _hand_made_dashboard(plane)
-    result = CliRunner().invoke(cli, ["export", "--env", "local", "--dashboard", "partner-watch", "--output", "json"])
-    assert result.exit_code == 0, result.output
-    document = json.loads(result.stdout)
-    written = {path.split("superset_assets/")[1] for path in document["written"]}
-    assert document["warnings"] == ["chart 'Open items by partner': filter 'residual_amount > 0' left out (only "
-                                    "simple WHERE filters are adopted; add it to `filters:`)"]
-    assert written == {"charts/open_items_by_partner.yaml", "dashboards/partner_watch.yaml"}, "ar_aging is reused"
-    chart = yaml.safe_load((plane.assets / "charts" / "open_items_by_partner.yaml").read_text()
-                           .replace("[[ cache.chart ]]", "0"))
-    assert chart | {"cache_timeout": 0} == {"title": "Open items by partner", "dataset": "ar_aging", "viz_type": "pie",
-                                            "metrics": ["open_items"], "groupby": ["partner_name"], "row_limit": 10,
-                                            "cache_timeout": 0,
-                                            "filters": [{"column": "aging_bucket", "op": "NOT IN",
-                                                         "value": ["current"]}]}
-    assert CliRunner().invoke(cli, ["validate", "--env", "local"]).exit_code == 0
-    applied = apply(environment("local"), plane.bundle())
-    adopted = next(o for o in plane.bundle().of("dashboard") if o.name == "partner_watch")
-    assert adopted.uuid in applied.live and plan(environment("local"), plane.bundle()).changes == []
+def _clone(plane: Plane, target: Path, branch: str) -> Path:
+    """A second clone of the repository on its own branch, whose local values are this plane's."""
+    repo = porcelain.clone(str(paths.PROJECT_ROOT), str(target), checkout=True, errstream=io.BytesIO())
+    head = repo.head()
+    repo.refs[b"refs/heads/" + branch.encode()] = head
+    repo.refs.set_symbolic_ref(b"HEAD", b"refs/heads/" + branch.encode())
+    repo.close()
+    shutil.copy(plane.values_file("local"), target / "superset_assets" / "environments" / "local.yaml")
+    return target
+
+
+def _hybrid(clone: Path, *args: str) -> dict:
+    """The `hybrid` program run in the clone, as its user would: the project is the current directory."""
+    env = {k: v for k, v in os.environ.items() if k not in ("HYBRID_SUPERSET_ASSETS", "HYBRID_HOME")}
+    done = subprocess.run([str(Path(sys.executable).parent / "hybrid"), *args, "--output", "json"], cwd=clone,
+                          env=env, capture_output=True, text=True, timeout=600, check=False)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
+    return json.loads(done.stdout)
+
+
+def test_export_from_a_second_clone_adopts_in_place(plane: Plane, tmp_path: Path) -> None:
+    env = environment("local")
+    apply(env, plane.bundle())
+    made = _hand_made_dashboard(plane)
+    before = {(row.kind, row.uuid) for row in _live(plane)}
+    clone = _clone(plane, tmp_path / "feature", "feature-partner-watch")
+    tracked = {p: p.read_bytes() for p in (paths.PROJECT_ROOT / "superset_assets").rglob("*.yaml")}
+
+    document = _hybrid(clone, "export", "--env", "local", "--dashboard", "partner-watch")
+    assert {(a["kind"], a["uuid"]) for a in document["adopted"]} == {
+        ("dashboard", made["dashboard"]), ("chart", made["pie"]), ("chart", made["count"]),
+        ("dataset", made["dataset"])}, "the dashboard, both charts and the new dataset; ar_aging is code already"
+    assert document["skipped"] == [] and document["warnings"] == []
+    assert all(Path(p).is_relative_to(clone) for p in document["written"]), "written into the clone only"
+    assert {p: p.read_bytes() for p in (paths.PROJECT_ROOT / "superset_assets").rglob("*.yaml")} == tracked
+    pie = yaml.safe_load((clone / "superset_assets" / "charts" / "open_items_by_partner.yaml").read_text())
+    assert (pie["viz_type"], pie["form_data"]) == ("pie", PIE_PARAMS), "the user's form data, no defaults added"
+
+    assert _hybrid(clone, "validate", "--env", "local")["valid"]
+    planned = _hybrid(clone, "plan", "--env", "local")
+    adoptions = {c["uuid"]: c for c in planned["changes"] if c["action"] == "adopt"}
+    assert set(adoptions) == set(made.values())
+    assert {c["action"] for c in planned["changes"]} <= {"adopt", "update"}, planned["summary"]
+    for change in adoptions.values():  # only what makes them managed; nothing the user made
+        assert {f["path"] for f in change["fields"]} <= {"is_managed_externally", "certified_by",
+                                                         "certification_details", "external_url", "extra"}, change
+    updates = [c for c in planned["changes"] if c["action"] == "update"]
+    assert {c["type"] for c in updates} == {"rls", "role"}, "the company filters and roles cover the new dataset"
+
+    _hybrid(clone, "apply", "--env", "local")
+    after = {(row.kind, row.uuid) for row in _live(plane)}
+    assert after == before, "managed in place: no new row, nothing orphaned"
+    assert _hybrid(clone, "plan", "--env", "local")["changes"] == []
+    with plane.superset.client() as client:
+        rows = [row for row in list_live(client).values() if row.uuid in made.values()]
+        assert {row.managed_env for row in rows} == {"export-local"} and all(
+            o["is_managed_externally"] for o in ownership(client, rows).values())
+
+    # main's checkout lacks the adopted templates: its plan says who applied last, drift names that apply
+    main_plan = plan(env, plane.bundle())
+    assert any("feature-partner-watch" in w for w in main_plan.warnings), main_plan.warnings
+    assert {c.uuid for c in main_plan.changes if c.action == "delete"} == set(made.values())
+    report = drift(env, plane.assets)
+    assert report.status == "NO_DRIFT" and report.baseline["branch"] == "feature-partner-watch"
+    assert report.baseline["clean"] is False  # the exported templates were not committed
+
+
+def _live(plane: Plane) -> list:
+    with plane.superset.client() as client:
+        return [row for row in list_live(client).values() if row.kind != "database"]
 
 
 def test_materializing_a_dashboard_asset_applies_and_refreshes_it(plane: Plane) -> None:

@@ -61,8 +61,9 @@ def test_a_peer_import_that_unlocks_objects_is_an_update_in_plan_and_drift(plane
         sorted(("update", obj.kind, obj.name) for obj in owned)
     for change in planned.changes:
         obj = bundle.by_uuid()[change.uuid]
-        assert {(f.path, f.expected, f.actual) for f in change.fields} == {
-            ("is_managed_externally", True, False), ("external_url", obj.body["external_url"], f"{PEER_URL}/{obj.path}")}, change
+        link = ("external_url", obj.body["external_url"], f"{PEER_URL}/{obj.path}")
+        assert {(f.path, f.expected, f.actual) for f in change.fields} == {("is_managed_externally", True, False),
+                                                                          link}, change
     report = drift(env, plane.assets)
     assert report.status == "DRIFT_FOUND"
     assert sorted((c["action"], c["uuid"]) for c in report.changes) == sorted(("modified", o.uuid) for o in owned)

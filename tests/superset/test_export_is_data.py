@@ -30,7 +30,7 @@ def assets(tmp_path: Path) -> Path:
 
 def _export() -> dict[str, tuple[str, dict]]:
     """One dashboard with one chart on one dataset, as Superset exports them."""
-    dataset = {"uuid": "d1", "table_name": HOSTILE_TABLE, "description": HOSTILE_DESCRIPTION,
+    dataset = {"uuid": "d1", "table_name": HOSTILE_TABLE, "schema": "warehouse", "description": HOSTILE_DESCRIPTION,
                "main_dttm_col": None,
                "columns": [{"column_name": "company_id"}, {"column_name": "amount", "description": "[[ x ]]"}],
                "metrics": [{"metric_name": "total", "expression": "SUM(amount) -- [% raw %]",
@@ -55,9 +55,10 @@ def test_adopted_text_with_template_syntax_compiles_to_itself(assets: Path) -> N
     assert dataset["columns"][0] == {"name": "amount", "is_dttm": False, "description": "[[ x ]]"}
     assert dataset["metrics"] == [{"name": "total", "expression": "SUM(amount) -- [% raw %]",
                                    "label": "Total [[ 7 * 7 ]]"}]
+    assert dataset["schema"] == "warehouse" and dataset["uuids"] == {"local": "d1"}  # the platform's marker renders
     chart = sources.of("charts")["sales_lipsum_globals_os_getpid"].spec
     assert chart["title"] == HOSTILE_TITLE and str(os.getpid()) not in chart["title"]
-    assert isinstance(chart["cache_timeout"], int)  # the platform's own markers still render
+    assert chart["form_data"] == {"metric": "total"} and chart["uuids"] == {"local": "c1"}
     assert sources.of("dashboards")["board"].spec["title"].startswith("Board [# c #] [% if 1 %]")
     bundle = compile_bundle(sources, resolve_uri=False)
     [compiled] = [o for o in bundle.of("chart") if o.name == "sales_lipsum_globals_os_getpid"]

@@ -30,7 +30,8 @@ class Checkout:
         if self.commit is None:
             return ("no git checkout (a deployed image names its commit with the build args HYBRID_GIT_COMMIT "
                     "and HYBRID_GIT_BRANCH)")
-        state = "clean" if self.clean else f"uncommitted changes: {', '.join(self.changed)}"
+        listed = f": {', '.join(self.changed)}" if self.changed else ""
+        state = "clean" if self.clean else f"uncommitted changes{listed}"
         return f"commit {self.commit[:12]} on {self.branch or 'a detached HEAD'} ({state})"
 
     def to_json(self) -> dict[str, Any]:

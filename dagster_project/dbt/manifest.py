@@ -30,7 +30,8 @@ def ensure_manifest(project_dir: Path = DBT_PROJECT_DIR, progress: Callable[[str
     if manifest.exists():
         return manifest
     progress(f"{manifest} is missing: parsing the dbt project (what `make install` does with `{PREPARE_COMMAND}`)")
-    argv = [dbt_executable(), "parse", "--quiet", "--project-dir", str(project_dir), "--profiles-dir", str(project_dir)]
+    argv = [dbt_executable(), "parse", "--quiet", "--project-dir", str(project_dir), "--profiles-dir", str(project_dir),
+            "--target-path", str(manifest.parent)]  # here, whatever DBT_TARGET_PATH says
     done = subprocess.run(argv, cwd=project_dir, capture_output=True, text=True, check=False, timeout=600)
     if done.returncode != 0 or not manifest.exists():
         tail = (done.stdout + done.stderr).strip()[-1500:]

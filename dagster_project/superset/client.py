@@ -270,6 +270,9 @@ class SupersetClient:
                                 json={"chart_id": chart_id})
         return response.json()["result"]
 
+    def dashboard_charts(self, pk: int) -> list[dict[str, Any]]:
+        return self.request("GET", f"/api/v1/dashboard/{pk}/charts", f"dashboard id {pk} (charts)").json()["result"]
+
     def chart_data(self, pk: int, force: bool = True) -> dict[str, Any]:
         return self.request("GET", f"/api/v1/chart/{pk}/data/", f"chart id {pk} (data)",
                             params={"force": json.dumps(force)}).json()

@@ -12,6 +12,7 @@ from dagster_project.superset.apply import ApplyResult, apply_bundle, apply_secu
 from dagster_project.superset.bundle import Bundle, compile_bundle
 from dagster_project.superset.client import SupersetClient
 from dagster_project.superset.drift import DriftReport, drift_plan
+from dagster_project.superset.live import LiveRow, list_live
 from dagster_project.superset.plan import Change, Plan, compute_plan
 from dagster_project.superset.state import last_apply
 from dagster_project.superset.templates import assets_dir, load_sources, load_values, namespace
@@ -52,9 +53,15 @@ def meta_dsn(env: Environment) -> str | None:
     return env.optional_value("superset", "meta_db_url")
 
 
-def plan(env: Environment, bundle: Bundle) -> Plan:
+def live_rows(env: Environment) -> dict[str, LiveRow]:
+    """The cheap listing of the live instance (what a plan starts from, and what an MCP plan id pins)."""
     with client(env) as api:
-        return compute_plan(bundle, api, last_apply(state_dsn(env), bundle.env), meta_dsn=meta_dsn(env),
+        return list_live(api)
+
+
+def plan(env: Environment, bundle: Bundle, live: dict[str, LiveRow] | None = None) -> Plan:
+    with client(env) as api:
+        return compute_plan(bundle, api, last_apply(state_dsn(env), bundle.env), live=live, meta_dsn=meta_dsn(env),
                             source=read_checkout())
 
 

@@ -1,0 +1,83 @@
+"""The dashboards-as-code cycle as tools: compile, validate, plan (which hands out a plan id), apply (which
+takes it), drift. Code stays the source of truth: an agent changes templates, a plan shows the change,
+and only an apply that names a fresh, unchanged plan reaches Superset."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from typing import Annotated, Any
+
+from pydantic import Field
+
+from dagster_project.mcp import plans
+from dagster_project.mcp.audit import record_deployment
+from dagster_project.mcp.context import Context, EnvArg, ToolSpec
+from dagster_project.superset import control
+from dagster_project.superset.bundle import Bundle, default_out_dir
+from dagster_project.superset.live import LiveRow
+
+PlanId = Annotated[str, Field(description="The plan_id hybrid_plan returned (valid 15 minutes, for unchanged code "
+                                          "and live state).")]
+
+
+def _pinned(bundle: Bundle, live: dict[str, LiveRow]) -> str:
+    """The fingerprint of the live objects a plan is about: the bundle's and this namespace's managed ones."""
+    wanted = bundle.by_uuid()
+    return plans.fingerprint(row for row in live.values() if row.uuid in wanted or row.managed_env == bundle.env)
+
+
+def tools(ctx: Context) -> list[ToolSpec]:
+    def hybrid_compile(env: EnvArg = None) -> dict[str, Any]:
+        """Render superset_assets/ into the deterministic, validated import bundle of an environment."""
+        environment = ctx.environment(env)
+        bundle = control.build(environment)
+        archive = bundle.write(default_out_dir())
+        return {"env": environment.name, "zip": str(archive), "sha256": bundle.digest(),
+                "objects": {k: len(bundle.of(k)) for k in ("database", "dataset", "chart", "dashboard")}}
+
+    def hybrid_validate(env: EnvArg = None) -> dict[str, Any]:
+        """Check the templates without Superset: required fields, references, columns against the dbt marts."""
+        environment = ctx.environment(env)
+        try:
+            control.build(environment, resolve_uri=False)
+        except control.ValidationFailed as exc:
+            return {"env": environment.name, "valid": False, "problems": [str(p) for p in exc.problems]}
+        return {"env": environment.name, "valid": True, "problems": []}
+
+    def hybrid_plan(env: EnvArg = None) -> dict[str, Any]:
+        """What applying the code would change in Superset (+ create, ~ update with fields, - delete, > adopt).
+        Returns a plan_id: hybrid_apply needs it within 15 minutes, with code and Superset unchanged."""
+        environment = ctx.environment(env)
+        bundle = control.build(environment)
+        live = control.live_rows(environment)
+        planned = control.plan(environment, bundle, live).to_json()
+        stored = plans.save(control.state_dsn(environment), environment.name, planned, bundle.digest(),
+                            _pinned(bundle, live))
+        return {**planned, "plan_id": stored.plan_id,
+                "expires_at": (stored.created_at + plans.MAX_AGE).isoformat(),
+                "needs_approval": environment.protected}
+
+    def hybrid_apply(plan_id: PlanId, env: EnvArg = None) -> dict[str, Any]:
+        """Apply the code to Superset exactly as planned. Refused without a plan id, with an old one, when code
+        or Superset changed since, and in a protected environment without an operator's `hybrid approve`."""
+        environment = ctx.environment(env)
+        dsn = control.state_dsn(environment)
+        bundle = control.build(environment)
+        live = control.live_rows(environment)
+        stored = plans.check(plans.load(dsn, plan_id), plan_id, environment.name, environment.protected,
+                             bundle.digest(), _pinned(bundle, live), dt.datetime.now(dt.UTC))
+        result = control.apply(environment, bundle, approve=bool(stored.approved_by),
+                               progress=lambda message: print(message, file=sys.stderr))
+        plans.mark_applied(dsn, plan_id)
+        record_deployment(dsn, environment.name, plan_id, result.plan.to_json()["changes"], ctx.caller,
+                          result.bundle_hash)
+        return {**result.to_json(), "plan_id": plan_id, "approved_by": stored.approved_by}
+
+    def hybrid_drift_detect(env: EnvArg = None) -> dict[str, Any]:
+        """Changes made in Superset outside the code since the last apply (the drift-plan JSON)."""
+        return control.drift(ctx.environment(env)).to_json()
+
+    return [ToolSpec("hybrid_compile", hybrid_compile), ToolSpec("hybrid_validate", hybrid_validate),
+            ToolSpec("hybrid_plan", hybrid_plan), ToolSpec("hybrid_apply", hybrid_apply, writes=True),
+            ToolSpec("hybrid_drift_detect", hybrid_drift_detect)]

@@ -1,0 +1,124 @@
+"""Odoo as tools: invoices and the month's figures, read from the environment's Odoo database (the odoo role,
+in a read-only transaction with a statement timeout). Every result says how fresh the data is: the newest
+write to the journal items."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from psycopg import sql
+from psycopg.rows import dict_row
+from pydantic import Field
+
+from dagster_project.config import database
+from dagster_project.mcp.context import Context, EnvArg, ToolSpec
+
+REVENUE_TYPES = ("income", "income_other")
+EXPENSE_TYPES = ("expense_direct_cost", "expense", "expense_depreciation", "expense_other")
+BALANCES = {"receivables": ("asset_receivable", 1), "payables": ("liability_payable", -1), "cash": ("asset_cash", 1)}
+TIMEOUT_MS = 15_000
+Company = Annotated[int | None, Field(description="res_company.id; default: every company, summed.")]
+
+
+def _read(dsn: str, query: sql.Composable, params: dict[str, Any]) -> list[dict[str, Any]]:
+    with database.connect(dsn, autocommit=False) as conn:
+        conn.execute("SET TRANSACTION READ ONLY")
+        conn.execute(sql.SQL("SET LOCAL statement_timeout = {}").format(sql.Literal(TIMEOUT_MS)))
+        rows = conn.cursor(row_factory=dict_row).execute(query, params).fetchall()
+        conn.rollback()
+    return rows
+
+
+def _freshness(dsn: str) -> str | None:
+    [row] = _read(dsn, sql.SQL("SELECT max(write_date) AS newest FROM account_move_line"), {})
+    return row["newest"].isoformat() + "Z" if row["newest"] else None
+
+
+def _number(value: Any) -> float:
+    return float(value) if isinstance(value, Decimal) else float(value or 0)
+
+
+def financial_summary(dsn: str, date_from: dt.date, date_to: dt.date, company: int | None) -> dict[str, Any]:
+    """Revenue, expenses and net income of the period; receivables, payables and cash at its end."""
+    if date_from > date_to:
+        raise ValueError(f"date_from {date_from} is after date_to {date_to}; fix: swap them")
+    where_company = sql.SQL("AND l.company_id = %(company)s") if company is not None else sql.SQL("")
+    pnl = sql.SQL(
+        "SELECT coalesce(-sum(l.balance) FILTER (WHERE a.account_type = ANY(%(revenue)s)), 0) AS revenue, "
+        "coalesce(sum(l.balance) FILTER (WHERE a.account_type = ANY(%(expense)s)), 0) AS expenses "
+        "FROM account_move_line l JOIN account_account a ON a.id = l.account_id "
+        "WHERE l.parent_state = 'posted' AND l.date BETWEEN %(date_from)s AND %(date_to)s {}").format(where_company)
+    balances = sql.SQL(
+        "SELECT a.account_type, coalesce(sum(l.balance), 0) AS balance "
+        "FROM account_move_line l JOIN account_account a ON a.id = l.account_id "
+        "WHERE l.parent_state = 'posted' AND l.date <= %(date_to)s AND a.account_type = ANY(%(types)s) {} "
+        "GROUP BY a.account_type").format(where_company)
+    params = {"revenue": list(REVENUE_TYPES), "expense": list(EXPENSE_TYPES), "date_from": date_from,
+              "date_to": date_to, "company": company, "types": [t for t, _ in BALANCES.values()]}
+    [flows] = _read(dsn, pnl, params)
+    found = {row["account_type"]: _number(row["balance"]) for row in _read(dsn, balances, params)}
+    revenue, expenses = _number(flows["revenue"]), _number(flows["expenses"])
+    return {
+        "date_from": date_from.isoformat(), "date_to": date_to.isoformat(), "company_id": company,
+        "revenue": round(revenue, 2), "expenses": round(expenses, 2), "net_income": round(revenue - expenses, 2),
+        **{name: round(sign * found.get(kind, 0.0), 2) for name, (kind, sign) in BALANCES.items()},
+        "definitions": {
+            "revenue": "posted journal items on income and other-income accounts in the period, credit positive "
+                       "(as warehouse.income_statement_monthly)",
+            "expenses": "posted journal items on expense, direct-cost, depreciation and other-expense accounts",
+            "receivables, payables, cash": "balances of those accounts at date_to, posted items (as "
+                                           "warehouse.trial_balance)",
+            "currency": "each company's own currency; with no company given, the companies' figures are summed",
+        },
+        "data_as_of": _freshness(dsn),
+    }
+
+
+def tools(ctx: Context) -> list[ToolSpec]:
+    def odoo_financial_summary(
+            date_from: Annotated[dt.date, Field(description="First day of the period, YYYY-MM-DD.")],
+            date_to: Annotated[dt.date, Field(description="Last day of the period, YYYY-MM-DD.")],
+            company: Company = None, env: EnvArg = None) -> dict[str, Any]:
+        """Revenue, expenses, net income of a period and receivables, payables, cash at its end, from Odoo."""
+        environment = ctx.environment(env)
+        return {"env": environment.name, **financial_summary(environment.value("odoo", "db_url"), date_from,
+                                                             date_to, company)}
+
+    def odoo_query_invoices(
+            state: Annotated[Literal["draft", "posted", "cancel"] | None, Field(description="Move state.")] = None,
+            move_type: Annotated[Literal["out_invoice", "out_refund", "in_invoice", "in_refund"] | None,
+                                 Field(description="Customer invoice/refund or vendor bill/refund.")] = None,
+            date_from: dt.date | None = None, date_to: dt.date | None = None,
+            partner: Annotated[str | None, Field(description="Part of the partner's name.")] = None,
+            company: Company = None,
+            limit: Annotated[int, Field(ge=1, le=500)] = 50, env: EnvArg = None) -> dict[str, Any]:
+        """Invoices and bills from Odoo, newest first: number, dates, partner, amounts, payment state."""
+        environment = ctx.environment(env)
+        conditions = [sql.SQL("m.move_type IN ('out_invoice', 'out_refund', 'in_invoice', 'in_refund')")]
+        params: dict[str, Any] = {"limit": limit}
+        for column, key, value, op in (("state", "state", state, "="), ("move_type", "move_type", move_type, "="),
+                                       ("invoice_date", "date_from", date_from, ">="),
+                                       ("invoice_date", "date_to", date_to, "<="),
+                                       ("company_id", "company", company, "=")):
+            if value is not None:
+                conditions.append(sql.SQL("{} " + op + " {}").format(  # op: one of the constants above
+                    sql.Identifier("m", column), sql.Placeholder(key)))
+                params[key] = value
+        if partner:
+            conditions.append(sql.SQL("p.name ILIKE %(partner)s"))
+            params["partner"] = f"%{partner}%"
+        query = sql.SQL(
+            "SELECT m.id, m.name, m.move_type, m.state, m.payment_state, m.invoice_date, m.invoice_date_due, "
+            "m.company_id, p.name AS partner, m.amount_total, m.amount_residual, m.ref "
+            "FROM account_move m LEFT JOIN res_partner p ON p.id = m.partner_id WHERE {} "
+            "ORDER BY m.invoice_date DESC NULLS LAST, m.id DESC LIMIT %(limit)s"
+        ).format(sql.SQL(" AND ").join(conditions))
+        dsn = environment.value("odoo", "db_url")
+        rows = [{k: (_number(v) if isinstance(v, Decimal) else v.isoformat() if isinstance(v, dt.date) else v)
+                 for k, v in row.items()} for row in _read(dsn, query, params)]
+        return {"env": environment.name, "invoices": rows, "count": len(rows), "data_as_of": _freshness(dsn)}
+
+    return [ToolSpec("odoo_financial_summary", odoo_financial_summary),
+            ToolSpec("odoo_query_invoices", odoo_query_invoices)]

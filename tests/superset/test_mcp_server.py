@@ -1,0 +1,241 @@
+"""The MCP server driven by the SDK's own client, as `hybrid mcp serve` runs it (a subprocess over stdio, and
+over HTTP with a bearer token), against the test session's real Superset, warehouse and Odoo-shaped
+database: the tool list and schemas, looking at dashboards and charts, a chart from code to live through
+plan and apply, every refusal of apply, production's operator approval, the audit rows, the financial
+summary against SQL of its own, and 401 without a token."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+import os
+import secrets
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psycopg
+import pytest
+from dulwich import porcelain
+from mcp import ClientSession, StdioServerParameters
+from mcp.client.stdio import stdio_client
+from mcp.client.streamable_http import create_mcp_http_client, streamable_http_client
+
+from dagster_project import paths
+from dagster_project.stack.scratch import free_port
+from dagster_project.superset.control import apply, environment, state_dsn
+from tests.superset.conftest import RunningSuperset
+from tests.superset.dashboards import Plane, private_plane
+
+pytestmark = pytest.mark.stack
+HYBRID = str(Path(sys.executable).parent / "hybrid")
+READ_TOOLS = {"superset_list_dashboards", "superset_query_chart", "hybrid_compile", "hybrid_validate", "hybrid_plan",
+              "hybrid_drift_detect", "odoo_financial_summary", "odoo_query_invoices"}
+WRITE_TOOLS = {"superset_create_chart", "hybrid_apply"}
+
+
+@pytest.fixture(scope="module")
+def plane(superset: RunningSuperset, marts_dsn: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Plane]:
+    target = tmp_path_factory.mktemp("mcp") / "superset_assets"
+    with pytest.MonkeyPatch.context() as mp, private_plane(superset, target, mp, "mcp", ("local", "production")) as p:
+        mp.setenv("ODOO_DB_URL_LOCAL", marts_dsn)  # the marts database holds the seeded Odoo tables in public
+        mp.setenv("HYBRID_DBT_MANIFEST", str(paths.PROJECT_ROOT / "dbt" / "target" / "manifest.json"))
+        apply(environment("local"), p.bundle())
+        yield p
+
+
+def _environ(**extra: str) -> dict[str, str]:
+    return {**{k: v for k, v in os.environ.items() if k != "HYBRID_HOME"}, **extra}
+
+
+def _session(*serve: str, cwd: Path = paths.PROJECT_ROOT):
+    params = StdioServerParameters(command=HYBRID, args=["mcp", "serve", *serve], env=_environ(), cwd=str(cwd))
+    return stdio_client(params)
+
+
+def _run(coroutine: Any) -> Any:
+    return asyncio.run(coroutine)
+
+
+async def _calls(serve: tuple[str, ...], calls: list[tuple[str, dict[str, Any]]], cwd: Path = paths.PROJECT_ROOT
+                 ) -> tuple[list[Any], list[Any]]:
+    async with _session(*serve, cwd=cwd) as (read, write), ClientSession(read, write) as session:
+        await session.initialize()
+        tools = (await session.list_tools()).tools
+        results = [await session.call_tool(name, arguments) for name, arguments in calls]
+    return tools, results
+
+
+def _ok(result: Any) -> dict[str, Any]:
+    assert not result.is_error, result.content[0].text
+    return result.structured_content
+
+
+def _error(result: Any) -> str:
+    assert result.is_error, result.structured_content
+    return result.content[0].text
+
+
+def test_tools_their_schemas_and_the_read_only_set(plane: Plane) -> None:
+    tools, _ = _run(_calls(("--env", "local"), []))
+    by_name = {tool.name: tool for tool in tools}
+    assert set(by_name) == READ_TOOLS | WRITE_TOOLS
+    assert {name for name, tool in by_name.items() if tool.annotations.read_only_hint} == READ_TOOLS
+    apply_schema = by_name["hybrid_apply"].input_schema
+    assert apply_schema["required"] == ["plan_id"]
+    assert "15 minutes" in apply_schema["properties"]["plan_id"]["description"]
+    assert by_name["superset_query_chart"].input_schema["properties"]["row_limit"]["maximum"] == 1000
+    assert all(tool.description for tool in tools)
+    production, _ = _run(_calls(("--env", "production"), []))
+    assert {tool.name for tool in production} == READ_TOOLS, "production is read-only by default"
+
+
+def test_look_at_dashboards_and_query_a_chart(plane: Plane) -> None:
+    _, (listed, queried, bad) = _run(_calls(("--env", "local"), [
+        ("superset_list_dashboards", {"title_contains": "AR aging (mcp local)"}),
+        ("superset_query_chart", {"chart": "AR by bucket", "row_limit": 2}),
+        ("superset_query_chart", {"chart": "no such chart"})]))
+    [board] = _ok(listed)["dashboards"]
+    assert board["slug"] == "ar-aging-mcp-local" and board["url"].startswith(plane.superset.url)
+    assert {c["name"] for c in board["charts"]} >= {"AR by bucket", "AR total open"}
+    rows = _ok(queried)
+    assert rows["row_count"] >= 1 and len(rows["rows"]) <= 2 and rows["columns"]
+    assert "no chart has the id or exact name 'no such chart'" in _error(bad)
+
+
+def test_a_chart_goes_from_code_to_live_only_through_a_fresh_plan(plane: Plane) -> None:
+    chart = {"name": "agent_open_items", "title": "Open items (agent)", "dataset": "ar_aging",
+             "viz_type": "big_number_total", "metrics": ["open_items"]}
+    _, (created, invalid, planned, missing, bogus) = _run(_calls(("--env", "local"), [
+        ("superset_create_chart", chart),
+        ("superset_create_chart", {**chart, "name": "agent_broken", "metrics": ["no_such_metric"]}),
+        ("hybrid_plan", {}),
+        ("hybrid_apply", {}),
+        ("hybrid_apply", {"plan_id": "not-a-plan"})]))
+    assert Path(_ok(created)["path"]) == plane.assets / "charts" / "agent_open_items.yaml"
+    assert "no_such_metric" in _error(invalid) and not (plane.assets / "charts" / "agent_broken.yaml").exists()
+    plan = _ok(planned)
+    assert [(c["action"], c["name"]) for c in plan["changes"]] == [("create", "agent_open_items")]
+    assert "plan_id" in _error(missing)
+    assert "no plan 'not-a-plan'" in _error(bogus)
+
+    dsn = state_dsn(environment("local"))
+    with psycopg.connect(dsn, autocommit=True) as conn:  # a plan made 16 minutes ago
+        conn.execute("UPDATE ops.agent_plans SET created_at = now() - interval '16 minutes' WHERE plan_id = %s",
+                     (plan["plan_id"],))
+    _, (stale, fresh) = _run(_calls(("--env", "local"), [("hybrid_apply", {"plan_id": plan["plan_id"]}),
+                                                         ("hybrid_plan", {})]))
+    assert "16 minutes old (the limit is 15)" in _error(stale)
+    with plane.superset.client() as client:  # someone edits Superset between plan and apply
+        row = client.find_by_uuid("chart", next(o.uuid for o in plane.bundle().of("chart") if o.name == "ar_total"))
+        assert row is not None
+        client.update("chart", row["id"], {"description": "edited by hand"}, "AR total")
+    _, (changed, replanned) = _run(_calls(("--env", "local"), [("hybrid_apply", {"plan_id": _ok(fresh)["plan_id"]}),
+                                                               ("hybrid_plan", {})]))
+    assert "the live Superset of 'local' changed since plan" in _error(changed)
+    second = _ok(replanned)
+    assert {(c["action"], c["name"]) for c in second["changes"]} == {("create", "agent_open_items"),
+                                                                       ("update", "ar_total")}
+    _, (applied, after, again) = _run(_calls(("--env", "local"), [
+        ("hybrid_apply", {"plan_id": second["plan_id"]}), ("hybrid_plan", {}),
+        ("hybrid_apply", {"plan_id": second["plan_id"]})]))
+    assert _ok(applied)["plan"]["counts"]["create"] == 1 and _ok(after)["changes"] == []
+    assert "was applied already" in _error(again)
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        [(changes, caller)] = conn.execute("SELECT changes, caller FROM ops.deployments WHERE plan_id = %s",
+                                           (second["plan_id"],)).fetchall()
+        outcomes = dict(conn.execute("SELECT outcome, count(*) FROM ops.agent_calls WHERE tool = 'hybrid_apply' "
+                                     "AND called_at > now() - interval '10 minutes' GROUP BY outcome").fetchall())
+    assert caller == "mcp:stdio" and {c["name"] for c in changes} == {"agent_open_items", "ar_total"}
+    assert outcomes["ok"] >= 1 and outcomes["refused"] >= 4  # a bogus, a stale, an outdated and a spent plan id
+
+
+def test_production_applies_only_after_an_operator_approves(plane: Plane, tmp_path: Path) -> None:
+    """Run from a clean clone of main, as a protected environment demands; the agent cannot approve."""
+    clone = tmp_path / "main"
+    porcelain.clone(str(paths.PROJECT_ROOT), str(clone), checkout=True, errstream=io.BytesIO()).close()
+    serve = ("--env", "production", "--read-write")
+    _, (planned,) = _run(_calls(serve, [("hybrid_plan", {})], cwd=clone))
+    plan = _ok(planned)
+    assert plan["needs_approval"] and plan["counts"]["create"] > 30
+    _, (refused,) = _run(_calls(serve, [("hybrid_apply", {"plan_id": plan["plan_id"]})], cwd=clone))
+    assert f"`hybrid approve {plan['plan_id']} --env production`" in _error(refused)
+    done = subprocess.run([HYBRID, "approve", plan["plan_id"], "--env", "production", "--output", "json"],
+                          env=_environ(), cwd=clone, capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    _, (applied,) = _run(_calls(serve, [("hybrid_apply", {"plan_id": plan["plan_id"]})], cwd=clone))
+    result = _ok(applied)
+    assert result["approved_by"] == json.loads(done.stdout)["approved_by"] and result["plan"]["counts"]["create"] > 30
+
+
+def test_the_financial_summary_equals_sql_of_its_own(plane: Plane, marts_dsn: str) -> None:
+    _, (summary, swapped) = _run(_calls(("--env", "local"), [
+        ("odoo_financial_summary", {"date_from": "2025-01-01", "date_to": "2025-12-31", "company": 1}),
+        ("odoo_financial_summary", {"date_from": "2025-12-31", "date_to": "2025-01-01"})]))
+    found = _ok(summary)
+    with psycopg.connect(marts_dsn) as conn:  # debits and credits by account type, summed here
+        totals = dict(conn.execute(
+            "SELECT a.account_type, sum(l.credit) - sum(l.debit) FROM account_move_line l "
+            "JOIN account_account a ON a.id = l.account_id JOIN account_move m ON m.id = l.move_id "
+            "WHERE m.state = 'posted' AND l.company_id = 1 AND l.date >= '2025-01-01' AND l.date < '2026-01-01' "
+            "GROUP BY a.account_type").fetchall())
+        closing = dict(conn.execute(
+            "SELECT a.account_type, sum(l.debit) - sum(l.credit) FROM account_move_line l "
+            "JOIN account_account a ON a.id = l.account_id JOIN account_move m ON m.id = l.move_id "
+            "WHERE m.state = 'posted' AND l.company_id = 1 AND l.date <= '2025-12-31' GROUP BY a.account_type"
+        ).fetchall())
+    revenue = float(sum(totals.get(t, 0) for t in ("income", "income_other")))
+    expenses = -float(sum(totals.get(t, 0) for t in ("expense", "expense_direct_cost", "expense_depreciation",
+                                                     "expense_other")))
+    assert revenue > 0 and expenses > 0
+    assert (found["revenue"], found["expenses"], found["net_income"]) == pytest.approx(
+        (revenue, expenses, revenue - expenses), abs=0.01)
+    assert (found["receivables"], found["payables"], found["cash"]) == pytest.approx(
+        (float(closing["asset_receivable"]), -float(closing["liability_payable"]), float(closing["asset_cash"])),
+        abs=0.01)
+    assert found["data_as_of"] and "income_statement_monthly" in found["definitions"]["revenue"]
+    assert "date_from 2025-12-31 is after date_to 2025-01-01" in _error(swapped)
+    with psycopg.connect(state_dsn(environment("local"))) as conn:
+        logged = conn.execute("SELECT arguments, outcome, error FROM ops.agent_calls WHERE tool = "
+                              "'odoo_financial_summary' ORDER BY id DESC LIMIT 2").fetchall()
+    assert [(a["date_from"], outcome) for a, outcome, _ in logged] == [("2025-12-31", "error"), ("2025-01-01", "ok")]
+    assert "is after date_to" in logged[0][2]
+
+
+def test_http_needs_the_bearer_token(plane: Plane) -> None:
+    refused = subprocess.run([HYBRID, "mcp", "serve", "--http", "--port", str(free_port())],
+                             env=_environ(HYBRID_MCP_TOKEN=""), capture_output=True, text=True, timeout=60, check=False)
+    assert refused.returncode == 3 and "HYBRID_MCP_TOKEN is unset" in refused.stderr
+    token, port = secrets.token_hex(16), free_port()
+    server = subprocess.Popen([HYBRID, "mcp", "serve", "--env", "local", "--http", "--port", str(port)],
+                              env=_environ(HYBRID_MCP_TOKEN=token), stderr=subprocess.PIPE, text=True)
+    url = f"http://127.0.0.1:{port}/mcp"
+    try:
+        for _ in range(120):
+            try:
+                status = httpx.post(url, json={}, timeout=2).status_code
+                break
+            except httpx.TransportError:
+                time.sleep(0.5)
+        assert status == 401
+        assert httpx.post(url, json={}, headers={"Authorization": "Bearer wrong"}, timeout=5).status_code == 401
+
+        async def listed() -> set[str]:
+            async with create_mcp_http_client(headers={"Authorization": f"Bearer {token}"}) as http, \
+                    streamable_http_client(url, http_client=http) as (read, write), \
+                    ClientSession(read, write) as session:
+                await session.initialize()
+                return {tool.name for tool in (await session.list_tools()).tools}
+
+        assert _run(listed()) == READ_TOOLS | WRITE_TOOLS
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    with psycopg.connect(state_dsn(environment("local"))) as conn:
+        assert conn.execute("SELECT count(*) FROM ops.agent_calls WHERE arguments::text LIKE %s",
+                            (f"%{token}%",)).fetchone() == (0,)

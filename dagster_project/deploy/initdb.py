@@ -31,6 +31,7 @@ PASSWORD_VARIABLES = {
     "dbt": "DBT_DB_PASSWORD",
     "ocr": "OCR_DB_PASSWORD",
     "ops": "OPS_DB_PASSWORD",
+    "agent": "AGENT_DB_PASSWORD",
 }
 
 

@@ -10,11 +10,13 @@ from typing import Annotated, Any
 
 from pydantic import Field
 
+from dagster_project.config.matrix import Environment
 from dagster_project.mcp import plans
 from dagster_project.mcp.audit import record_deployment
 from dagster_project.mcp.context import Context, EnvArg, ToolSpec
 from dagster_project.superset import control
 from dagster_project.superset.bundle import Bundle, default_out_dir
+from dagster_project.superset.drift import DRIFT_FOUND
 from dagster_project.superset.live import LiveRow
 
 PlanId = Annotated[str, Field(description="The plan_id hybrid_plan returned (valid 15 minutes, for unchanged code "
@@ -25,6 +27,17 @@ def _pinned(bundle: Bundle, live: dict[str, LiveRow]) -> str:
     """The fingerprint of the live objects a plan is about: the bundle's and this namespace's managed ones."""
     wanted = bundle.by_uuid()
     return plans.fingerprint(row for row in live.values() if row.uuid in wanted or row.managed_env == bundle.env)
+
+
+def stored_plan(environment: Environment) -> dict[str, Any]:
+    """A plan, kept in ops.agent_plans with what it was made from, and its id."""
+    bundle = control.build(environment)
+    live = control.live_rows(environment)
+    planned = control.plan(environment, bundle, live).to_json()
+    stored = plans.save(control.state_dsn(environment), environment.name, planned, bundle.digest(),
+                        _pinned(bundle, live))
+    return {**planned, "plan_id": stored.plan_id, "expires_at": (stored.created_at + plans.MAX_AGE).isoformat(),
+            "needs_approval": environment.protected}
 
 
 def tools(ctx: Context) -> list[ToolSpec]:
@@ -48,15 +61,25 @@ def tools(ctx: Context) -> list[ToolSpec]:
     def hybrid_plan(env: EnvArg = None) -> dict[str, Any]:
         """What applying the code would change in Superset (+ create, ~ update with fields, - delete, > adopt).
         Returns a plan_id: hybrid_apply needs it within 15 minutes, with code and Superset unchanged."""
-        environment = ctx.environment(env)
-        bundle = control.build(environment)
-        live = control.live_rows(environment)
-        planned = control.plan(environment, bundle, live).to_json()
-        stored = plans.save(control.state_dsn(environment), environment.name, planned, bundle.digest(),
-                            _pinned(bundle, live))
-        return {**planned, "plan_id": stored.plan_id,
-                "expires_at": (stored.created_at + plans.MAX_AGE).isoformat(),
-                "needs_approval": environment.protected}
+        return stored_plan(ctx.environment(env))
+
+    def hybrid_promote(
+            chain: Annotated[list[str], Field(min_length=1, description="Environments in order, e.g. "
+                                                                        "[\"local\", \"staging\", \"production\"].")],
+    ) -> dict[str, Any]:
+        """Take the same code through environments in order: drift-check each and plan it, stopping at the first
+        with drift. Applies nothing: apply each plan_id in turn with hybrid_apply (production after approval)."""
+        steps: list[dict[str, Any]] = []
+        for name in chain:
+            environment = ctx.environment(name)
+            report = control.drift(environment)
+            if report.status == DRIFT_FOUND:
+                steps.append({"env": environment.name, "status": "drift", "drift": report.to_json()})
+                steps += [{"env": rest, "status": "skipped"} for rest in chain[chain.index(name) + 1:]]
+                break
+            steps.append({"env": environment.name, "status": "planned", "plan": stored_plan(environment)})
+        return {"chain": chain, "stopped_at": next((s["env"] for s in steps if s["status"] == "drift"), None),
+                "steps": steps}
 
     def hybrid_apply(plan_id: PlanId, env: EnvArg = None) -> dict[str, Any]:
         """Apply the code to Superset exactly as planned. Refused without a plan id, with an old one, when code
@@ -79,5 +102,6 @@ def tools(ctx: Context) -> list[ToolSpec]:
         return control.drift(ctx.environment(env)).to_json()
 
     return [ToolSpec("hybrid_compile", hybrid_compile), ToolSpec("hybrid_validate", hybrid_validate),
-            ToolSpec("hybrid_plan", hybrid_plan), ToolSpec("hybrid_apply", hybrid_apply, writes=True),
+            ToolSpec("hybrid_plan", hybrid_plan), ToolSpec("hybrid_promote", hybrid_promote),
+            ToolSpec("hybrid_apply", hybrid_apply, writes=True),
             ToolSpec("hybrid_drift_detect", hybrid_drift_detect)]

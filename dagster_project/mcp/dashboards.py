@@ -10,10 +10,11 @@ import yaml
 from pydantic import Field
 
 from dagster_project.mcp.context import Context, EnvArg, ToolSpec
+from dagster_project.mcp.control_plane import stored_plan
 from dagster_project.superset import control
 from dagster_project.superset.bundle import compile_bundle
 from dagster_project.superset.client import SupersetClient, SupersetError
-from dagster_project.superset.export import slugify
+from dagster_project.superset.export import export_dashboard, slugify
 from dagster_project.superset.querycontext import VIZ_TYPES
 from dagster_project.superset.templates import assets_dir, literal, load_sources
 
@@ -98,7 +99,19 @@ def tools(ctx: Context) -> list[ToolSpec]:
         return {"env": environment.name, "path": str(path), "name": stem,
                 "next": "call hybrid_plan, review the + create line, then hybrid_apply with its plan_id"}
 
+    def superset_export_assets(
+            dashboard: Annotated[str, Field(description="The dashboard's id, slug or exact title.")],
+            overwrite: Annotated[bool, Field(description="Rewrite templates that exist already.")] = False,
+            env: EnvArg = None) -> dict[str, Any]:
+        """Adopt a dashboard made in the Superset UI as code (as `hybrid export`): templates bound to the live
+        objects in superset_assets/, then the plan (with its plan_id) that makes them managed in place."""
+        environment = ctx.environment(env)
+        with control.client(environment) as client:
+            adoption = export_dashboard(client, dashboard, assets_dir().resolve(), environment.name, overwrite)
+        return {"env": environment.name, **adoption.to_json(), "plan": stored_plan(environment)}
+
     return [ToolSpec("superset_list_dashboards", superset_list_dashboards),
+            ToolSpec("superset_export_assets", superset_export_assets, writes=True),
             ToolSpec("superset_query_chart", superset_query_chart),
             ToolSpec("superset_create_chart", superset_create_chart, writes=True)]
 

@@ -116,9 +116,46 @@ def tools(ctx: Context) -> list[ToolSpec]:
             "ORDER BY m.invoice_date DESC NULLS LAST, m.id DESC LIMIT %(limit)s"
         ).format(sql.SQL(" AND ").join(conditions))
         dsn = environment.value("odoo", "db_url")
-        rows = [{k: (_number(v) if isinstance(v, Decimal) else v.isoformat() if isinstance(v, dt.date) else v)
-                 for k, v in row.items()} for row in _read(dsn, query, params)]
+        rows = [{k: _plain(v) for k, v in row.items()} for row in _read(dsn, query, params)]
         return {"env": environment.name, "invoices": rows, "count": len(rows), "data_as_of": _freshness(dsn)}
 
+    def odoo_get_partner(
+            partner: Annotated[str, Field(description="The partner's id, or (part of) its name.")],
+            env: EnvArg = None) -> dict[str, Any]:
+        """A partner's contact data, its open receivable and payable, and its five latest invoices and bills."""
+        environment = ctx.environment(env)
+        dsn = environment.value("odoo", "db_url")
+        return {"env": environment.name, **partner_card(dsn, partner), "data_as_of": _freshness(dsn)}
+
     return [ToolSpec("odoo_financial_summary", odoo_financial_summary),
-            ToolSpec("odoo_query_invoices", odoo_query_invoices)]
+            ToolSpec("odoo_query_invoices", odoo_query_invoices), ToolSpec("odoo_get_partner", odoo_get_partner)]
+
+
+def partner_card(dsn: str, ref: str) -> dict[str, Any]:
+    by_id = ref.isdigit()
+    matches = _read(dsn, sql.SQL(
+        "SELECT id, name, is_company, email, phone, city, vat, ref, customer_rank, supplier_rank FROM res_partner "
+        "WHERE CASE WHEN %(id)s::int IS NULL THEN name ILIKE %(name)s ELSE id = %(id)s END "
+        "ORDER BY (lower(name) = lower(%(exact)s)) DESC, id LIMIT 6"),
+        {"id": int(ref) if by_id else None, "name": f"%{ref}%", "exact": ref})
+    if not matches:
+        raise LookupError(f"no partner has the id or a name containing {ref!r}; fix: try a shorter part of the name")
+    partner = matches[0]
+    open_items = _read(dsn, sql.SQL(
+        "SELECT coalesce(sum(l.amount_residual) FILTER (WHERE a.account_type = 'asset_receivable'), 0) AS receivable, "
+        "coalesce(-sum(l.amount_residual) FILTER (WHERE a.account_type = 'liability_payable'), 0) AS payable "
+        "FROM account_move_line l JOIN account_account a ON a.id = l.account_id "
+        "JOIN res_partner p ON p.id = l.partner_id "
+        "WHERE l.parent_state = 'posted' AND p.commercial_partner_id = %(id)s"), {"id": partner["id"]})[0]
+    invoices = _read(dsn, sql.SQL(
+        "SELECT m.name, m.move_type, m.state, m.payment_state, m.invoice_date, m.amount_total, m.amount_residual "
+        "FROM account_move m WHERE m.commercial_partner_id = %(id)s AND m.move_type <> 'entry' "
+        "ORDER BY m.invoice_date DESC NULLS LAST, m.id DESC LIMIT 5"), {"id": partner["id"]})
+    return {"partner": partner, "open_receivable": round(_number(open_items["receivable"]), 2),
+            "open_payable": round(_number(open_items["payable"]), 2),
+            "latest_invoices": [{k: _plain(v) for k, v in row.items()} for row in invoices],
+            "other_matches": [{"id": m["id"], "name": m["name"]} for m in matches[1:]]}
+
+
+def _plain(value: Any) -> Any:
+    return _number(value) if isinstance(value, Decimal) else value.isoformat() if isinstance(value, dt.date) else value

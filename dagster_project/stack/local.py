@@ -89,6 +89,7 @@ class LocalStack:
             first["supabase", "dbt_url"]: self.dsn("dbt", "postgres"),
             first["supabase", "ocr_url"]: self.dsn("ocr", "postgres"),
             first["supabase", "ops_url"]: self.dsn("ops", "postgres"),
+            first["supabase", "agent_url"]: self.dsn("agent", "postgres"),
             first["superset", "meta_db_url"]: self.dsn("superset", "superset_meta"),
             first["superset", "url"]: f"http://localhost:{self.superset.port}",
             first["superset", "admin_user"]: admin_user,

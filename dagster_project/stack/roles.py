@@ -48,6 +48,8 @@ JOB_ROLES = (
             owns=("ops",), reads=(REPLICA_SCHEMA, "warehouse"), all_companies=True),
     JobRole("superset_reader", "Superset's dashboards: reads the marts, writes nothing",
             reads=("warehouse",), read_only=True, all_companies=True),
+    JobRole("agent", "the MCP server's supabase_query: reads staging, marts, ocr and ops, writes nothing",
+            reads=("analytics", "warehouse", "ocr", "ops"), read_only=True, all_companies=True),
 )
 ROLE_ATTRIBUTES = "LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOINHERIT"
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from dagster_project.config.files import write_private
 
 LOCAL_SECRETS = ("postgres", "odoo", "superset", "dagster", "superset_admin", "superset_secret_key",
-                 "odoo_replicator", "superset_reader", "dbt", "ocr", "ops")
+                 "odoo_replicator", "superset_reader", "dbt", "ocr", "ops", "agent")
 
 
 def load_or_create(state_dir: Path) -> dict[str, str]:

@@ -24,6 +24,7 @@ FILLED_IN = {
     "DBT_DB_PASSWORD": "pw-dbt",
     "OCR_DB_PASSWORD": "pw-ocr",
     "OPS_DB_PASSWORD": "pw-ops",
+    "AGENT_DB_PASSWORD": "pw-agent",
     "SUPERSET_SECRET_KEY": "secret-key-value",
     "SUPERSET_ADMIN_PASS_STAGING": "pw-admin",
 }

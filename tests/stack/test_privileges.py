@@ -25,6 +25,7 @@ MAY = {
     "ocr": {"ocr": set(ACTIONS)},
     "ops": {"public": {"read"}, "warehouse": {"read"}, "ops": set(ACTIONS)},
     "superset_reader": {"warehouse": {"read"}},
+    "agent": {"analytics": {"read"}, "warehouse": {"read"}, "ocr": {"read"}, "ops": {"read"}},
 }
 
 

@@ -35,8 +35,10 @@ from tests.superset.dashboards import Plane, private_plane
 pytestmark = pytest.mark.stack
 HYBRID = str(Path(sys.executable).parent / "hybrid")
 READ_TOOLS = {"superset_list_dashboards", "superset_query_chart", "hybrid_compile", "hybrid_validate", "hybrid_plan",
-              "hybrid_drift_detect", "odoo_financial_summary", "odoo_query_invoices"}
-WRITE_TOOLS = {"superset_create_chart", "hybrid_apply"}
+              "hybrid_promote",
+              "hybrid_drift_detect", "odoo_financial_summary", "odoo_query_invoices", "odoo_get_partner",
+              "supabase_query"}
+WRITE_TOOLS = {"superset_create_chart", "superset_export_assets", "hybrid_apply"}
 
 
 @pytest.fixture(scope="module")
@@ -173,6 +175,30 @@ def test_production_applies_only_after_an_operator_approves(plane: Plane, tmp_pa
     assert result["approved_by"] == json.loads(done.stdout)["approved_by"] and result["plan"]["counts"]["create"] > 30
 
 
+def test_an_agent_adopts_a_ui_dashboard_and_promotes_stopping_at_drift(plane: Plane) -> None:
+    with plane.superset.client() as client:
+        made = client.create("dashboard", {"dashboard_title": "Agent board", "slug": "agent-board-mcp"}, "by hand")
+        uuid = {row["id"]: row["uuid"] for row in client.list("dashboard", columns=["uuid"])}[made]
+    _, (exported,) = _run(_calls(("--env", "local"), [("superset_export_assets", {"dashboard": "agent-board-mcp"})]))
+    adoption = _ok(exported)
+    assert adoption["adopted"] == [{"kind": "dashboard", "name": "agent_board_mcp", "uuid": uuid}]
+    assert [(c["action"], c["uuid"]) for c in adoption["plan"]["changes"]] == [("adopt", uuid)]
+    _, (applied, promoted) = _run(_calls(("--env", "local"), [
+        ("hybrid_apply", {"plan_id": adoption["plan"]["plan_id"]}),
+        ("hybrid_promote", {"chain": ["local", "production"]})]))
+    assert _ok(applied)["plan"]["counts"]["adopt"] == 1
+    steps = _ok(promoted)["steps"]
+    assert [(s["env"], s["status"], [(c["action"], c["name"]) for c in s["plan"]["changes"]]) for s in steps] == [
+        ("local", "planned", []), ("production", "planned", [("create", "agent_board_mcp")])], \
+        "in production the adopted template is a new dashboard of its own"
+    with plane.superset.client() as client:
+        assert [row["id"] for row in client.list("dashboard", filters=[("slug", "eq", "agent-board-mcp")])] == [made]
+        client.update("dashboard", made, {"dashboard_title": "Agent board (edited)"}, "by hand")
+    _, (stopped,) = _run(_calls(("--env", "local"), [("hybrid_promote", {"chain": ["local", "production"]})]))
+    result = _ok(stopped)
+    assert result["stopped_at"] == "local" and [s["status"] for s in result["steps"]] == ["drift", "skipped"]
+
+
 def test_the_financial_summary_equals_sql_of_its_own(plane: Plane, marts_dsn: str) -> None:
     _, (summary, swapped) = _run(_calls(("--env", "local"), [
         ("odoo_financial_summary", {"date_from": "2025-01-01", "date_to": "2025-12-31", "company": 1}),
@@ -200,11 +226,52 @@ def test_the_financial_summary_equals_sql_of_its_own(plane: Plane, marts_dsn: st
         abs=0.01)
     assert found["data_as_of"] and "income_statement_monthly" in found["definitions"]["revenue"]
     assert "date_from 2025-12-31 is after date_to 2025-01-01" in _error(swapped)
+    with psycopg.connect(marts_dsn) as conn:  # the customer owing most: balances less their reconciliations
+        partner_id, name, receivable = conn.execute(
+            "SELECT p.commercial_partner_id, c.name, sum(l.balance - coalesce(d.amount, 0) + coalesce(k.amount, 0)) "
+            "FROM account_move_line l JOIN account_account a ON a.id = l.account_id "
+            "JOIN account_move m ON m.id = l.move_id JOIN res_partner p ON p.id = l.partner_id "
+            "JOIN res_partner c ON c.id = p.commercial_partner_id "
+            "LEFT JOIN LATERAL (SELECT sum(amount) AS amount FROM account_partial_reconcile "
+            "WHERE debit_move_id = l.id) d ON true "
+            "LEFT JOIN LATERAL (SELECT sum(amount) AS amount FROM account_partial_reconcile "
+            "WHERE credit_move_id = l.id) k ON true "
+            "WHERE m.state = 'posted' AND a.account_type = 'asset_receivable' "
+            "GROUP BY 1, 2 ORDER BY 3 DESC LIMIT 1").fetchone()
+    _, (card, missing) = _run(_calls(("--env", "local"), [("odoo_get_partner", {"partner": str(partner_id)}),
+                                                          ("odoo_get_partner", {"partner": "no such partner xyz"})]))
+    found = _ok(card)
+    assert found["partner"]["name"] == name and found["latest_invoices"]
+    assert found["open_receivable"] == pytest.approx(float(receivable), abs=0.01)
+    assert "no partner has the id or a name containing 'no such partner xyz'" in _error(missing)
     with psycopg.connect(state_dsn(environment("local"))) as conn:
         logged = conn.execute("SELECT arguments, outcome, error FROM ops.agent_calls WHERE tool = "
                               "'odoo_financial_summary' ORDER BY id DESC LIMIT 2").fetchall()
     assert [(a["date_from"], outcome) for a, outcome, _ in logged] == [("2025-12-31", "error"), ("2025-01-01", "ok")]
     assert "is after date_to" in logged[0][2]
+
+
+def test_supabase_query_reads_and_nothing_else(plane: Plane) -> None:
+    _, (rows, write, several, runaway, replica) = _run(_calls(("--env", "local"), [
+        ("supabase_query", {"query": "SELECT tool, outcome FROM ops.agent_calls ORDER BY id LIMIT 5", "row_limit": 3}),
+        ("supabase_query", {"query": "DELETE FROM ops.agent_calls"}),
+        ("supabase_query", {"query": "SELECT 1; SELECT 2"}),
+        ("supabase_query", {"query": "SELECT pg_sleep(30)"}),
+        ("supabase_query", {"query": "SELECT count(*) FROM public.account_move_line"})]))
+    found = _ok(rows)
+    assert found["columns"] == ["tool", "outcome"] and found["row_count"] == 3 and found["truncated"]
+    assert "not DELETE" in _error(write) and "one statement per call" in _error(several)
+    assert "ran longer than 10 s and was stopped" in _error(runaway)
+    assert "public.account_move_line: only the schemas" in _error(replica)
+    agent = environment("local").value("supabase", "agent_url")  # and the database refuses on its own
+    with psycopg.connect(agent, autocommit=True) as conn:
+        with pytest.raises(psycopg.errors.ReadOnlySqlTransaction):
+            conn.execute("DELETE FROM ops.agent_calls")
+        conn.execute("SET default_transaction_read_only = off")  # a session may lift its default; the grants hold
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute("DELETE FROM ops.agent_calls")
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute("SELECT count(*) FROM public.account_move_line")
 
 
 def test_http_needs_the_bearer_token(plane: Plane) -> None:

@@ -37,7 +37,7 @@ HYBRID = str(Path(sys.executable).parent / "hybrid")
 READ_TOOLS = {"superset_list_dashboards", "superset_query_chart", "hybrid_compile", "hybrid_validate", "hybrid_plan",
               "hybrid_promote",
               "hybrid_drift_detect", "odoo_financial_summary", "odoo_query_invoices", "odoo_get_partner",
-              "supabase_query"}
+              "supabase_query", "lineage_of"}
 WRITE_TOOLS = {"superset_create_chart", "superset_export_assets", "hybrid_apply"}
 
 
@@ -249,6 +249,20 @@ def test_the_financial_summary_equals_sql_of_its_own(plane: Plane, marts_dsn: st
                               "'odoo_financial_summary' ORDER BY id DESC LIMIT 2").fetchall()
     assert [(a["date_from"], outcome) for a, outcome, _ in logged] == [("2025-12-31", "error"), ("2025-01-01", "ok")]
     assert "is after date_to" in logged[0][2]
+
+
+def test_lineage_runs_from_odoo_to_the_dashboard(plane: Plane) -> None:
+    _, (down, up, ambiguous) = _run(_calls(("--env", "local"), [
+        ("lineage_of", {"asset": "account_move_line"}), ("lineage_of", {"asset": "superset/dashboard/ar_aging"}),
+        ("lineage_of", {"asset": "ar_aging"})]))
+    downstream = _ok(down)
+    assert downstream["asset"] == "odoo/account_move_line"
+    assert downstream["children"] == ["analytics/stg_odoo__account_move_lines"]
+    assert {"warehouse/ar_aging", "superset/dataset/ar_aging", "superset/dashboard/ar_aging"} <= set(
+        downstream["downstream"])
+    assert {"odoo/account_move_line", "warehouse/ar_aging"} <= set(_ok(up)["upstream"])
+    assert "it names 3 assets: superset/dashboard/ar_aging, superset/dataset/ar_aging, warehouse/ar_aging" in \
+        _error(ambiguous)
 
 
 def test_supabase_query_reads_and_nothing_else(plane: Plane) -> None:

@@ -22,7 +22,7 @@ TIMEOUT_MS = 15_000
 Company = Annotated[int | None, Field(description="res_company.id; default: every company, summed.")]
 
 
-def _read(dsn: str, query: sql.Composable, params: dict[str, Any]) -> list[dict[str, Any]]:
+def read_rows(dsn: str, query: sql.Composable, params: dict[str, Any]) -> list[dict[str, Any]]:
     with database.connect(dsn, autocommit=False) as conn:
         conn.execute("SET TRANSACTION READ ONLY")
         conn.execute(sql.SQL("SET LOCAL statement_timeout = {}").format(sql.Literal(TIMEOUT_MS)))
@@ -32,7 +32,7 @@ def _read(dsn: str, query: sql.Composable, params: dict[str, Any]) -> list[dict[
 
 
 def _freshness(dsn: str) -> str | None:
-    [row] = _read(dsn, sql.SQL("SELECT max(write_date) AS newest FROM account_move_line"), {})
+    [row] = read_rows(dsn, sql.SQL("SELECT max(write_date) AS newest FROM account_move_line"), {})
     return row["newest"].isoformat() + "Z" if row["newest"] else None
 
 
@@ -57,8 +57,8 @@ def financial_summary(dsn: str, date_from: dt.date, date_to: dt.date, company: i
         "GROUP BY a.account_type").format(where_company)
     params = {"revenue": list(REVENUE_TYPES), "expense": list(EXPENSE_TYPES), "date_from": date_from,
               "date_to": date_to, "company": company, "types": [t for t, _ in BALANCES.values()]}
-    [flows] = _read(dsn, pnl, params)
-    found = {row["account_type"]: _number(row["balance"]) for row in _read(dsn, balances, params)}
+    [flows] = read_rows(dsn, pnl, params)
+    found = {row["account_type"]: _number(row["balance"]) for row in read_rows(dsn, balances, params)}
     revenue, expenses = _number(flows["revenue"]), _number(flows["expenses"])
     return {
         "date_from": date_from.isoformat(), "date_to": date_to.isoformat(), "company_id": company,
@@ -116,7 +116,7 @@ def tools(ctx: Context) -> list[ToolSpec]:
             "ORDER BY m.invoice_date DESC NULLS LAST, m.id DESC LIMIT %(limit)s"
         ).format(sql.SQL(" AND ").join(conditions))
         dsn = environment.value("odoo", "db_url")
-        rows = [{k: _plain(v) for k, v in row.items()} for row in _read(dsn, query, params)]
+        rows = [{k: plain(v) for k, v in row.items()} for row in read_rows(dsn, query, params)]
         return {"env": environment.name, "invoices": rows, "count": len(rows), "data_as_of": _freshness(dsn)}
 
     def odoo_get_partner(
@@ -133,7 +133,7 @@ def tools(ctx: Context) -> list[ToolSpec]:
 
 def partner_card(dsn: str, ref: str) -> dict[str, Any]:
     by_id = ref.isdigit()
-    matches = _read(dsn, sql.SQL(
+    matches = read_rows(dsn, sql.SQL(
         "SELECT id, name, is_company, email, phone, city, vat, ref, customer_rank, supplier_rank FROM res_partner "
         "WHERE CASE WHEN %(id)s::int IS NULL THEN name ILIKE %(name)s ELSE id = %(id)s END "
         "ORDER BY (lower(name) = lower(%(exact)s)) DESC, id LIMIT 6"),
@@ -141,21 +141,21 @@ def partner_card(dsn: str, ref: str) -> dict[str, Any]:
     if not matches:
         raise LookupError(f"no partner has the id or a name containing {ref!r}; fix: try a shorter part of the name")
     partner = matches[0]
-    open_items = _read(dsn, sql.SQL(
+    open_items = read_rows(dsn, sql.SQL(
         "SELECT coalesce(sum(l.amount_residual) FILTER (WHERE a.account_type = 'asset_receivable'), 0) AS receivable, "
         "coalesce(-sum(l.amount_residual) FILTER (WHERE a.account_type = 'liability_payable'), 0) AS payable "
         "FROM account_move_line l JOIN account_account a ON a.id = l.account_id "
         "JOIN res_partner p ON p.id = l.partner_id "
         "WHERE l.parent_state = 'posted' AND p.commercial_partner_id = %(id)s"), {"id": partner["id"]})[0]
-    invoices = _read(dsn, sql.SQL(
+    invoices = read_rows(dsn, sql.SQL(
         "SELECT m.name, m.move_type, m.state, m.payment_state, m.invoice_date, m.amount_total, m.amount_residual "
         "FROM account_move m WHERE m.commercial_partner_id = %(id)s AND m.move_type <> 'entry' "
         "ORDER BY m.invoice_date DESC NULLS LAST, m.id DESC LIMIT 5"), {"id": partner["id"]})
     return {"partner": partner, "open_receivable": round(_number(open_items["receivable"]), 2),
             "open_payable": round(_number(open_items["payable"]), 2),
-            "latest_invoices": [{k: _plain(v) for k, v in row.items()} for row in invoices],
+            "latest_invoices": [{k: plain(v) for k, v in row.items()} for row in invoices],
             "other_matches": [{"id": m["id"], "name": m["name"]} for m in matches[1:]]}
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
     return _number(value) if isinstance(value, Decimal) else value.isoformat() if isinstance(value, dt.date) else value

@@ -29,6 +29,7 @@ from mcp.client.streamable_http import create_mcp_http_client, streamable_http_c
 from dagster_project import paths
 from dagster_project.stack.scratch import free_port
 from dagster_project.superset.control import apply, environment, state_dsn
+from tests.ocr.helpers import invoice
 from tests.superset.conftest import RunningSuperset
 from tests.superset.dashboards import Plane, private_plane
 
@@ -37,7 +38,7 @@ HYBRID = str(Path(sys.executable).parent / "hybrid")
 READ_TOOLS = {"superset_list_dashboards", "superset_query_chart", "hybrid_compile", "hybrid_validate", "hybrid_plan",
               "hybrid_promote",
               "hybrid_drift_detect", "odoo_financial_summary", "odoo_query_invoices", "odoo_get_partner",
-              "supabase_query", "lineage_of"}
+              "supabase_query", "lineage_of", "ocr_extract_invoice"}
 WRITE_TOOLS = {"superset_create_chart", "superset_export_assets", "hybrid_apply"}
 
 
@@ -47,6 +48,7 @@ def plane(superset: RunningSuperset, marts_dsn: str, tmp_path_factory: pytest.Te
     with pytest.MonkeyPatch.context() as mp, private_plane(superset, target, mp, "mcp", ("local", "production")) as p:
         mp.setenv("ODOO_DB_URL_LOCAL", marts_dsn)  # the marts database holds the seeded Odoo tables in public
         mp.setenv("HYBRID_DBT_MANIFEST", str(paths.PROJECT_ROOT / "dbt" / "target" / "manifest.json"))
+        mp.setenv("OCR_INBOX_DIR", str(tmp_path_factory.mktemp("mcp-ocr") / "inbox"))
         apply(environment("local"), p.bundle())
         yield p
 
@@ -249,6 +251,28 @@ def test_the_financial_summary_equals_sql_of_its_own(plane: Plane, marts_dsn: st
                               "'odoo_financial_summary' ORDER BY id DESC LIMIT 2").fetchall()
     assert [(a["date_from"], outcome) for a, outcome, _ in logged] == [("2025-12-31", "error"), ("2025-01-01", "ok")]
     assert "is after date_to" in logged[0][2]
+
+
+def test_an_inbox_invoice_is_extracted_and_matched_to_its_odoo_bill(plane: Plane, marts_dsn: str) -> None:
+    inbox = Path(os.environ["OCR_INBOX_DIR"])
+    inbox.mkdir(parents=True, exist_ok=True)
+    with psycopg.connect(marts_dsn) as conn:
+        bill_id, ref, total, vendor, vat = conn.execute(
+            "SELECT m.id, m.ref, m.amount_total, p.name, p.vat FROM account_move m JOIN res_partner p "
+            "ON p.id = m.commercial_partner_id WHERE m.move_type = 'in_invoice' AND m.state = 'posted' "
+            "AND m.ref IS NOT NULL ORDER BY m.id LIMIT 1").fetchone()
+    (inbox / "bill.json").write_text(json.dumps(invoice(ref, total, vendor=vendor, vat=vat)))
+    (inbox / "blurry.json").write_text(json.dumps(invoice("X-1", "100.00", confidence=0.4)))
+    _, (found, blurry, escape, absent) = _run(_calls(("--env", "local"), [
+        ("ocr_extract_invoice", {"path": "bill.json"}), ("ocr_extract_invoice", {"path": "blurry.json"}),
+        ("ocr_extract_invoice", {"path": "../../etc/passwd"}), ("ocr_extract_invoice", {"path": "none.pdf"})]))
+    result = _ok(found)
+    assert (result["invoice"]["invoice_number"], result["invoice"]["vendor_name"]) == (ref, vendor)
+    assert result["odoo_bill"]["id"] == bill_id and result["amount_difference"] == "0.00"
+    assert "would quarantine it" in _error(blurry) and "confidence" in _error(blurry)
+    assert "is not a file of the OCR inbox" in _error(escape)
+    assert "no such file in the OCR inbox" in _error(absent)
+    assert sorted(p.name for p in inbox.iterdir()) == ["bill.json", "blurry.json"], "nothing moved or loaded"
 
 
 def test_lineage_runs_from_odoo_to_the_dashboard(plane: Plane) -> None:

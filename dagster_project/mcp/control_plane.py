@@ -16,8 +16,8 @@ from dagster_project.mcp.audit import record_deployment
 from dagster_project.mcp.context import Context, EnvArg, ToolSpec
 from dagster_project.superset import control
 from dagster_project.superset.bundle import Bundle, default_out_dir
-from dagster_project.superset.drift import DRIFT_FOUND
 from dagster_project.superset.live import LiveRow
+from dagster_project.superset.promote import Step, walk
 
 PlanId = Annotated[str, Field(description="The plan_id hybrid_plan returned (valid 15 minutes, for unchanged code "
                                           "and live state).")]
@@ -29,9 +29,9 @@ def _pinned(bundle: Bundle, live: dict[str, LiveRow]) -> str:
     return plans.fingerprint(row for row in live.values() if row.uuid in wanted or row.managed_env == bundle.env)
 
 
-def stored_plan(environment: Environment) -> dict[str, Any]:
+def stored_plan(environment: Environment, bundle: Bundle | None = None) -> dict[str, Any]:
     """A plan, kept in ops.agent_plans with what it was made from, and its id."""
-    bundle = control.build(environment)
+    bundle = bundle or control.build(environment)
     live = control.live_rows(environment)
     planned = control.plan(environment, bundle, live).to_json()
     stored = plans.save(control.state_dsn(environment), environment.name, planned, bundle.digest(),
@@ -69,17 +69,10 @@ def tools(ctx: Context) -> list[ToolSpec]:
     ) -> dict[str, Any]:
         """Take the same code through environments in order: drift-check each and plan it, stopping at the first
         with drift. Applies nothing: apply each plan_id in turn with hybrid_apply (production after approval)."""
-        steps: list[dict[str, Any]] = []
         for name in chain:
-            environment = ctx.environment(name)
-            report = control.drift(environment)
-            if report.status == DRIFT_FOUND:
-                steps.append({"env": environment.name, "status": "drift", "drift": report.to_json()})
-                steps += [{"env": rest, "status": "skipped"} for rest in chain[chain.index(name) + 1:]]
-                break
-            steps.append({"env": environment.name, "status": "planned", "plan": stored_plan(environment)})
-        return {"chain": chain, "stopped_at": next((s["env"] for s in steps if s["status"] == "drift"), None),
-                "steps": steps}
+            ctx.environment(name)  # every name resolves before anything is planned
+        return walk(chain, lambda environment, bundle: Step(environment.name, "planned",
+                                                            plan=stored_plan(environment, bundle))).to_json()
 
     def hybrid_apply(plan_id: PlanId, env: EnvArg = None) -> dict[str, Any]:
         """Apply the code to Superset exactly as planned. Refused without a plan id, with an old one, when code
@@ -90,7 +83,7 @@ def tools(ctx: Context) -> list[ToolSpec]:
         live = control.live_rows(environment)
         stored = plans.check(plans.load(dsn, plan_id), plan_id, environment.name, environment.protected,
                              bundle.digest(), _pinned(bundle, live), dt.datetime.now(dt.UTC))
-        result = control.apply(environment, bundle, approve=bool(stored.approved_by),
+        result = control.apply(environment, bundle, approve=bool(stored.approved_by), live=live,
                                progress=lambda message: print(message, file=sys.stderr))
         plans.mark_applied(dsn, plan_id)
         record_deployment(dsn, environment.name, plan_id, result.plan.to_json()["changes"], ctx.caller,

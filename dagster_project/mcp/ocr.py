@@ -14,7 +14,8 @@ from psycopg import sql
 from pydantic import Field
 
 from dagster_project.mcp.context import Context, EnvArg, ToolSpec
-from dagster_project.mcp.odoo import plain, read_rows
+from dagster_project.mcp.odoo import TIMEOUT_S
+from dagster_project.mcp.reads import plain, read_only, rows
 from dagster_project.ocr import extraction
 from dagster_project.ocr.settings import load_settings
 from dagster_project.ocr.validate import Rejected, parse_json, validate
@@ -47,14 +48,15 @@ def _json_safe(value: Any) -> Any:
 
 def matching_bill(dsn: str, invoice_number: str, vendor_vat: str | None, vendor_name: str) -> dict[str, Any] | None:
     """The posted or draft vendor bill whose reference is the invoice number, the vendor's VAT or name first."""
-    rows = read_rows(dsn, sql.SQL(
-        "SELECT m.id, m.name, m.ref, m.state, m.payment_state, m.invoice_date, m.amount_total, p.name AS vendor, "
-        "p.vat FROM account_move m JOIN res_partner p ON p.id = m.commercial_partner_id "
-        "WHERE m.move_type IN ('in_invoice', 'in_refund') AND m.state <> 'cancel' "
-        "AND upper(btrim(m.ref)) = upper(btrim(%(number)s)) "
-        "ORDER BY (p.vat IS NOT NULL AND p.vat = %(vat)s) DESC, (p.name ILIKE %(name)s) DESC, m.id LIMIT 1"),
-        {"number": invoice_number, "vat": vendor_vat, "name": vendor_name})
-    return {k: plain(v) for k, v in rows[0].items()} if rows else None
+    with read_only(dsn, TIMEOUT_S) as conn:
+        found = rows(conn, sql.SQL(
+            "SELECT m.id, m.name, m.ref, m.state, m.payment_state, m.invoice_date, m.amount_total, "
+            "p.name AS vendor, p.vat FROM account_move m JOIN res_partner p ON p.id = m.commercial_partner_id "
+            "WHERE m.move_type IN ('in_invoice', 'in_refund') AND m.state <> 'cancel' "
+            "AND upper(btrim(m.ref)) = upper(btrim(%(number)s)) "
+            "ORDER BY (p.vat IS NOT NULL AND p.vat = %(vat)s) DESC, (p.name ILIKE %(name)s) DESC, m.id LIMIT 1"),
+            {"number": invoice_number, "vat": vendor_vat, "name": vendor_name})
+    return {k: plain(v) for k, v in found[0].items()} if found else None
 
 
 def tools(ctx: Context) -> list[ToolSpec]:

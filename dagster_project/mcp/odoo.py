@@ -8,31 +8,22 @@ import datetime as dt
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
+import psycopg
 from psycopg import sql
-from psycopg.rows import dict_row
 from pydantic import Field
 
-from dagster_project.config import database
 from dagster_project.mcp.context import Context, EnvArg, ToolSpec
+from dagster_project.mcp.reads import plain, read_only, rows
 
 REVENUE_TYPES = ("income", "income_other")
 EXPENSE_TYPES = ("expense_direct_cost", "expense", "expense_depreciation", "expense_other")
 BALANCES = {"receivables": ("asset_receivable", 1), "payables": ("liability_payable", -1), "cash": ("asset_cash", 1)}
-TIMEOUT_MS = 15_000
+TIMEOUT_S = 15.0
 Company = Annotated[int | None, Field(description="res_company.id; default: every company, summed.")]
 
 
-def read_rows(dsn: str, query: sql.Composable, params: dict[str, Any]) -> list[dict[str, Any]]:
-    with database.connect(dsn, autocommit=False) as conn:
-        conn.execute("SET TRANSACTION READ ONLY")
-        conn.execute(sql.SQL("SET LOCAL statement_timeout = {}").format(sql.Literal(TIMEOUT_MS)))
-        rows = conn.cursor(row_factory=dict_row).execute(query, params).fetchall()
-        conn.rollback()
-    return rows
-
-
-def _freshness(dsn: str) -> str | None:
-    [row] = read_rows(dsn, sql.SQL("SELECT max(write_date) AS newest FROM account_move_line"), {})
+def freshness(conn: psycopg.Connection) -> str | None:
+    [row] = rows(conn, sql.SQL("SELECT max(write_date) AS newest FROM account_move_line"), {})
     return row["newest"].isoformat() + "Z" if row["newest"] else None
 
 
@@ -40,7 +31,8 @@ def _number(value: Any) -> float:
     return float(value) if isinstance(value, Decimal) else float(value or 0)
 
 
-def financial_summary(dsn: str, date_from: dt.date, date_to: dt.date, company: int | None) -> dict[str, Any]:
+def financial_summary(conn: psycopg.Connection, date_from: dt.date, date_to: dt.date, company: int | None
+                      ) -> dict[str, Any]:
     """Revenue, expenses and net income of the period; receivables, payables and cash at its end."""
     if date_from > date_to:
         raise ValueError(f"date_from {date_from} is after date_to {date_to}; fix: swap them")
@@ -57,8 +49,8 @@ def financial_summary(dsn: str, date_from: dt.date, date_to: dt.date, company: i
         "GROUP BY a.account_type").format(where_company)
     params = {"revenue": list(REVENUE_TYPES), "expense": list(EXPENSE_TYPES), "date_from": date_from,
               "date_to": date_to, "company": company, "types": [t for t, _ in BALANCES.values()]}
-    [flows] = read_rows(dsn, pnl, params)
-    found = {row["account_type"]: _number(row["balance"]) for row in read_rows(dsn, balances, params)}
+    [flows] = rows(conn, pnl, params)
+    found = {row["account_type"]: _number(row["balance"]) for row in rows(conn, balances, params)}
     revenue, expenses = _number(flows["revenue"]), _number(flows["expenses"])
     return {
         "date_from": date_from.isoformat(), "date_to": date_to.isoformat(), "company_id": company,
@@ -72,7 +64,7 @@ def financial_summary(dsn: str, date_from: dt.date, date_to: dt.date, company: i
                                            "warehouse.trial_balance)",
             "currency": "each company's own currency; with no company given, the companies' figures are summed",
         },
-        "data_as_of": _freshness(dsn),
+        "data_as_of": freshness(conn),
     }
 
 
@@ -83,8 +75,8 @@ def tools(ctx: Context) -> list[ToolSpec]:
             company: Company = None, env: EnvArg = None) -> dict[str, Any]:
         """Revenue, expenses, net income of a period and receivables, payables, cash at its end, from Odoo."""
         environment = ctx.environment(env)
-        return {"env": environment.name, **financial_summary(environment.value("odoo", "db_url"), date_from,
-                                                             date_to, company)}
+        with read_only(environment.value("odoo", "db_url"), TIMEOUT_S) as conn:
+            return {"env": environment.name, **financial_summary(conn, date_from, date_to, company)}
 
     def odoo_query_invoices(
             state: Annotated[Literal["draft", "posted", "cancel"] | None, Field(description="Move state.")] = None,
@@ -115,25 +107,25 @@ def tools(ctx: Context) -> list[ToolSpec]:
             "FROM account_move m LEFT JOIN res_partner p ON p.id = m.partner_id WHERE {} "
             "ORDER BY m.invoice_date DESC NULLS LAST, m.id DESC LIMIT %(limit)s"
         ).format(sql.SQL(" AND ").join(conditions))
-        dsn = environment.value("odoo", "db_url")
-        rows = [{k: plain(v) for k, v in row.items()} for row in read_rows(dsn, query, params)]
-        return {"env": environment.name, "invoices": rows, "count": len(rows), "data_as_of": _freshness(dsn)}
+        with read_only(environment.value("odoo", "db_url"), TIMEOUT_S) as conn:
+            found = [{k: plain(v) for k, v in row.items()} for row in rows(conn, query, params)]
+            return {"env": environment.name, "invoices": found, "count": len(found), "data_as_of": freshness(conn)}
 
     def odoo_get_partner(
             partner: Annotated[str, Field(description="The partner's id, or (part of) its name.")],
             env: EnvArg = None) -> dict[str, Any]:
         """A partner's contact data, its open receivable and payable, and its five latest invoices and bills."""
         environment = ctx.environment(env)
-        dsn = environment.value("odoo", "db_url")
-        return {"env": environment.name, **partner_card(dsn, partner), "data_as_of": _freshness(dsn)}
+        with read_only(environment.value("odoo", "db_url"), TIMEOUT_S) as conn:
+            return {"env": environment.name, **partner_card(conn, partner), "data_as_of": freshness(conn)}
 
     return [ToolSpec("odoo_financial_summary", odoo_financial_summary),
             ToolSpec("odoo_query_invoices", odoo_query_invoices), ToolSpec("odoo_get_partner", odoo_get_partner)]
 
 
-def partner_card(dsn: str, ref: str) -> dict[str, Any]:
+def partner_card(conn: psycopg.Connection, ref: str) -> dict[str, Any]:
     by_id = ref.isdigit()
-    matches = read_rows(dsn, sql.SQL(
+    matches = rows(conn, sql.SQL(
         "SELECT id, name, is_company, email, phone, city, vat, ref, customer_rank, supplier_rank FROM res_partner "
         "WHERE CASE WHEN %(id)s::int IS NULL THEN name ILIKE %(name)s ELSE id = %(id)s END "
         "ORDER BY (lower(name) = lower(%(exact)s)) DESC, id LIMIT 6"),
@@ -141,13 +133,13 @@ def partner_card(dsn: str, ref: str) -> dict[str, Any]:
     if not matches:
         raise LookupError(f"no partner has the id or a name containing {ref!r}; fix: try a shorter part of the name")
     partner = matches[0]
-    open_items = read_rows(dsn, sql.SQL(
+    open_items = rows(conn, sql.SQL(
         "SELECT coalesce(sum(l.amount_residual) FILTER (WHERE a.account_type = 'asset_receivable'), 0) AS receivable, "
         "coalesce(-sum(l.amount_residual) FILTER (WHERE a.account_type = 'liability_payable'), 0) AS payable "
         "FROM account_move_line l JOIN account_account a ON a.id = l.account_id "
         "JOIN res_partner p ON p.id = l.partner_id "
         "WHERE l.parent_state = 'posted' AND p.commercial_partner_id = %(id)s"), {"id": partner["id"]})[0]
-    invoices = read_rows(dsn, sql.SQL(
+    invoices = rows(conn, sql.SQL(
         "SELECT m.name, m.move_type, m.state, m.payment_state, m.invoice_date, m.amount_total, m.amount_residual "
         "FROM account_move m WHERE m.commercial_partner_id = %(id)s AND m.move_type <> 'entry' "
         "ORDER BY m.invoice_date DESC NULLS LAST, m.id DESC LIMIT 5"), {"id": partner["id"]})
@@ -156,6 +148,3 @@ def partner_card(dsn: str, ref: str) -> dict[str, Any]:
             "latest_invoices": [{k: plain(v) for k, v in row.items()} for row in invoices],
             "other_matches": [{"id": m["id"], "name": m["name"]} for m in matches[1:]]}
 
-
-def plain(value: Any) -> Any:
-    return _number(value) if isinstance(value, Decimal) else value.isoformat() if isinstance(value, dt.date) else value

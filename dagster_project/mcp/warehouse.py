@@ -8,22 +8,18 @@ the transaction is READ ONLY with a statement timeout, its rows capped.
 
 from __future__ import annotations
 
-import datetime as dt
-import uuid
-from decimal import Decimal
 from typing import Annotated, Any
 
 import psycopg
 import sqlglot
-from psycopg import sql
 from pydantic import Field
 from sqlglot import exp
 
-from dagster_project.config import database
 from dagster_project.mcp.context import Context, EnvArg, ToolSpec
+from dagster_project.mcp.reads import plain, read_only
 
 SCHEMAS = ("analytics", "warehouse", "ocr", "ops")
-TIMEOUT_MS = 10_000
+TIMEOUT_S = 10.0
 MAX_ROWS = 1000
 REFUSED_FUNCTIONS = ("pg_read", "pg_ls", "pg_stat_file", "lo_", "dblink", "set_config", "pg_terminate", "pg_cancel",
                      "pg_advisory", "pg_reload", "pg_notify", "pg_sleep_until", "txid_", "pg_create", "pg_drop")
@@ -63,33 +59,18 @@ def check_select(text: str) -> None:
             raise QueryRefused(f"function {name}() is refused: it reads files or changes server state")
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return float(value)
-    if isinstance(value, (dt.date, dt.datetime, dt.time)):
-        return value.isoformat()
-    if isinstance(value, (uuid.UUID, dt.timedelta)):
-        return str(value)
-    if isinstance(value, (bytes, memoryview)):
-        return bytes(value).hex()
-    return value
-
-
 def run_select(dsn: str, text: str, row_limit: int) -> dict[str, Any]:
     check_select(text)
-    with database.connect(dsn, autocommit=False) as conn:
-        conn.execute("SET TRANSACTION READ ONLY")
-        conn.execute(sql.SQL("SET LOCAL statement_timeout = {}").format(sql.Literal(TIMEOUT_MS)))
+    with read_only(dsn, TIMEOUT_S) as conn:
         try:
             cursor = conn.execute(text.encode())  # checked above; the role and the transaction allow reads only
         except psycopg.errors.QueryCanceled as exc:
-            raise QueryRefused(f"the query ran longer than {TIMEOUT_MS // 1000} s and was stopped; fix: filter "
+            raise QueryRefused(f"the query ran longer than {TIMEOUT_S:.0f} s and was stopped; fix: filter "
                                "or aggregate more, or add a LIMIT") from exc
         columns = [c.name for c in cursor.description or []]
-        rows = cursor.fetchmany(row_limit + 1)
-        conn.rollback()
-    return {"columns": columns, "rows": [[_plain(v) for v in row] for row in rows[:row_limit]],
-            "row_count": min(len(rows), row_limit), "truncated": len(rows) > row_limit}
+        found = cursor.fetchmany(row_limit + 1)
+    return {"columns": columns, "rows": [[plain(v) for v in row] for row in found[:row_limit]],
+            "row_count": min(len(found), row_limit), "truncated": len(found) > row_limit}
 
 
 def tools(ctx: Context) -> list[ToolSpec]:

@@ -75,14 +75,15 @@ class ApplyResult:
 def apply_bundle(bundle: Bundle, client: SupersetClient, state_dsn: str, *, prune: bool = False,
                  protected: bool = False, approve: bool = False, partial: bool = False,
                  progress: Progress = lambda _: None, meta_dsn: str | None = None, source: Checkout | None = None,
-                 deploy_branch: str = "main") -> ApplyResult:
+                 deploy_branch: str = "main", live: dict[str, LiveRow] | None = None) -> ApplyResult:
     """Apply `bundle`; `partial` (one Dagster asset's closure) keeps the record of the other objects;
     `meta_dsn` (Superset's metadata database) lets the record hold each object's `external_url` too;
-    `source` is the checkout the bundle was compiled from, recorded with the apply."""
+    `source` is the checkout the bundle was compiled from, recorded with the apply; `live` is a listing the
+    caller just read (the MCP gate), so the plan does not read it again."""
     check_gate(bundle.env, protected, approve, source, deploy_branch)
     started = time.monotonic()
     record = last_apply(state_dsn, bundle.env)
-    plan = compute_plan(bundle, client, record, with_orphans=not partial, meta_dsn=meta_dsn, source=source)
+    plan = compute_plan(bundle, client, record, live, with_orphans=not partial, meta_dsn=meta_dsn, source=source)
     progress(f"importing {len(bundle.objects)} objects into {client.url} in one transaction")
     client.import_bundle(bundle.zip_bytes(), bundle.passwords(), name=f"{bundle.env} bundle {bundle.digest()[:12]}")
     ours = _applied_rows(bundle, list_live(client))

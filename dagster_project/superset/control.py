@@ -66,11 +66,11 @@ def plan(env: Environment, bundle: Bundle, live: dict[str, LiveRow] | None = Non
 
 
 def apply(env: Environment, bundle: Bundle, *, prune: bool = False, approve: bool = False, partial: bool = False,
-          progress: Progress = lambda _: None) -> ApplyResult:
+          progress: Progress = lambda _: None, live: dict[str, LiveRow] | None = None) -> ApplyResult:
     with client(env) as api:
         return apply_bundle(bundle, api, state_dsn(env), prune=prune, protected=env.protected, approve=approve,
                             partial=partial, progress=progress, meta_dsn=meta_dsn(env), source=read_checkout(),
-                            deploy_branch=env.deploy_branch)
+                            deploy_branch=env.deploy_branch, live=live)
 
 
 def apply_security(env: Environment, bundle: Bundle, *, prune: bool = False, approve: bool = False,

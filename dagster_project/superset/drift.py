@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from dagster_project.config.checkout import Checkout
 from dagster_project.superset.client import SupersetClient
 from dagster_project.superset.identity import security_uuid
 from dagster_project.superset.live import LiveRow, export_normalized, list_live, unchanged_since
@@ -44,8 +45,10 @@ class DriftReport:
                  for c in self.changes]
         tail = f"{self.status} in {self.env}: {len(self.changes)} object(s) changed outside the code, " \
                f"{self.checked} checked, {self.exported} exported"
-        head = [f"baseline: the apply of {_source(self.baseline)} at {self.baseline['applied_at']}"] \
-            if self.baseline else []
+        head = []
+        if self.baseline:
+            source = Checkout(self.baseline["commit"], self.baseline["branch"], bool(self.baseline["clean"]))
+            head = [f"baseline: the apply of {source.label()} at {self.baseline['applied_at']}"]
         return "\n".join([*head, *lines, tail + (f" ({self.note})" if self.note else "")])
 
 
@@ -110,13 +113,6 @@ def _security_change(kind: str, logical: str, seen: dict[str, Any], current: dic
         return [{**head, "action": "deleted", "fields": []}]
     fields = diff(seen["live"], current)
     return [{**head, "action": "modified", "fields": [f.to_json() for f in fields]}] if fields else []
-
-
-def _source(baseline: dict[str, Any]) -> str:
-    if not baseline.get("commit"):
-        return "code of unknown commit"
-    state = "clean" if baseline.get("clean") else "with uncommitted changes"
-    return f"commit {baseline['commit'][:12]} on {baseline.get('branch') or 'a detached HEAD'} ({state})"
 
 
 def _change(action: str, seen: dict[str, Any], uuid: str, fields: list[dict[str, Any]] | None = None,

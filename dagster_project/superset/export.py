@@ -26,7 +26,7 @@ from slugify import slugify as _slugify
 from dagster_project.superset.bundle import compile_bundle
 from dagster_project.superset.client import SupersetClient, SupersetError
 from dagster_project.superset.identity import BINDINGS
-from dagster_project.superset.live import MARKER_ENV
+from dagster_project.superset.live import managed_env
 from dagster_project.superset.normalize import PARAMS_DROP, normalize, read_export
 from dagster_project.superset.templates import AssetSources, literal, load_sources
 
@@ -88,18 +88,9 @@ class _Adopter:
         self.taken = {(src.kind, src.name) for src in sources.sources}
         self.result = Adoption()
 
-    def owner(self, kind: str, body: dict[str, Any]) -> str | None:
-        value = body.get("certification_details")
-        if kind == "dataset":
-            extra = body.get("extra") or {}
-            extra = json.loads(extra) if isinstance(extra, str) else extra
-            value = ((extra or {}).get("certification") or {}).get("details")
-        found = MARKER_ENV.search(value) if isinstance(value, str) else None
-        return found.group(1) if found else None
-
     def refusal(self, kind: str, body: dict[str, Any]) -> str | None:
         """Why this object cannot become code of this namespace, or None."""
-        owner = self.owner(kind, body)
+        owner = managed_env(kind, body)
         if owner not in (None, self.namespace):
             return f"managed by namespace '{owner}': adopt it there, or remove its marker first"
         if kind == "dataset" and body.get("sql"):

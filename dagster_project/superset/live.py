@@ -51,12 +51,13 @@ def list_live(client: SupersetClient, kinds: Iterable[str] = KINDS) -> dict[str,
                    *([LOCK] if kind in LOCK_LISTED else [])]
         for row in client.list(kind, columns=columns):
             rows[str(row["uuid"])] = LiveRow(kind, int(row["id"]), str(row["uuid"]), row.get(changed),
-                                             str(row.get(TITLE[kind])), _managed_env(kind, row),
+                                             str(row.get(TITLE[kind])), managed_env(kind, row),
                                              bool(row[LOCK]) if LOCK in row else None)
     return rows
 
 
-def _managed_env(kind: str, row: dict[str, Any]) -> str | None:
+def managed_env(kind: str, row: dict[str, Any]) -> str | None:
+    """The namespace an object's marker names (a listing row or an exported body), or None."""
     value = row.get(MARKER_FIELD.get(kind, ""))
     if kind == "dataset" and value:
         extra = json.loads(value) if isinstance(value, str) else value

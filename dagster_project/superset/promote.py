@@ -11,7 +11,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from dagster_project.config.matrix import Environment
 from dagster_project.superset import control
+from dagster_project.superset.bundle import Bundle
 from dagster_project.superset.drift import DRIFT_FOUND
 
 Progress = Callable[[str], None]
@@ -20,7 +22,7 @@ Progress = Callable[[str], None]
 @dataclass
 class Step:
     env: str
-    status: str  # applied, drift, skipped
+    status: str  # applied (or planned, for an agent), drift, skipped
     drift: dict[str, Any] | None = None
     plan: dict[str, Any] | None = None
 
@@ -41,6 +43,19 @@ class Promotion:
 
 def promote(chain: list[str], *, approve: bool = False, prune: bool = False,
             progress: Progress = lambda _: None) -> Promotion:
+    def apply(env: Environment, bundle: Bundle) -> Step:
+        plan = control.plan(env, bundle)
+        progress(f"[{env.name}] {plan.summary()}")
+        control.apply(env, bundle, prune=prune, approve=approve, progress=progress)
+        return Step(env.name, "applied", plan=plan.to_json())
+
+    return walk(chain, apply, progress)
+
+
+def walk(chain: list[str], advance: Callable[[Environment, Bundle], Step],
+         progress: Progress = lambda _: None) -> Promotion:
+    """The chain in order: compile, validate and drift-plan each environment, stop at the first with drift,
+    else `advance` it (apply it, or only plan it: the MCP server hands out a plan id per environment)."""
     result = Promotion(chain)
     for name in chain:
         env = control.environment(name)
@@ -53,8 +68,7 @@ def promote(chain: list[str], *, approve: bool = False, prune: bool = False,
             result.steps.append(Step(env.name, "drift", drift=report.to_json()))
             result.steps += [Step(rest, "skipped") for rest in chain[chain.index(name) + 1:]]
             return result
-        plan = control.plan(env, bundle)
-        progress(f"[{env.name}] {plan.summary()}")
-        control.apply(env, bundle, prune=prune, approve=approve, progress=progress)
-        result.steps.append(Step(env.name, "applied", drift=report.to_json(), plan=plan.to_json()))
+        step = advance(env, bundle)
+        step.drift = report.to_json()
+        result.steps.append(step)
     return result

@@ -33,9 +33,10 @@ TABLES = {
 }
 
 
-def ensure_tables(conn: psycopg.Connection) -> None:
+def ensure_tables(conn: psycopg.Connection, tables: dict[str, str] = TABLES) -> None:
+    """Each `ops.<table> (<columns>)` that is missing; columns are constants of this package, never input."""
     ensure_schema(conn, SCHEMA)
-    for table, columns in TABLES.items():
+    for table, columns in tables.items():
         conn.execute(sql.SQL("CREATE TABLE IF NOT EXISTS {} (" + columns + ")")  # columns: constants above
                      .format(sql.Identifier(SCHEMA, table)))
 

@@ -22,6 +22,7 @@ from dagster_project.config.redact import redact
 from dagster_project.dbt.manifest import ManifestMissing
 from dagster_project.mcp.audit import record_call
 from dagster_project.mcp.plans import PlanRefused
+from dagster_project.ocr.errors import ServiceUnavailable, UnreadableDocument
 from dagster_project.stack.errors import StackError
 from dagster_project.superset.apply import ApprovalRequired
 from dagster_project.superset.client import SupersetError
@@ -32,7 +33,8 @@ EnvArg = Annotated[str | None, Field(description="Environment from config/instan
                                                  "production (aliases dev, prod). Default: the server's --env.")]
 # Failures whose message already names the input and the fix: passed to the agent as they are.
 EXPECTED = (AssetError, ValidationFailed, SupersetError, MatrixError, StackError, ApprovalRequired, PlanRefused,
-            ManifestMissing, psycopg.Error, ValueError, LookupError)
+            ManifestMissing, UnreadableDocument, ServiceUnavailable, psycopg.Error, ValueError, LookupError,
+            ConnectionError)
 
 
 @dataclass(frozen=True)

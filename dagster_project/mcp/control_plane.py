@@ -74,12 +74,14 @@ def tools(ctx: Context) -> list[ToolSpec]:
         return walk(chain, lambda environment, bundle: Step(environment.name, "planned",
                                                             plan=stored_plan(environment, bundle))).to_json()
 
-    def hybrid_apply(plan_id: PlanId, env: EnvArg = None) -> dict[str, Any]:
-        """Apply the code to Superset exactly as planned. Refused without a plan id, with an old one, when code
-        or Superset changed since, and in a protected environment without an operator's `hybrid approve`."""
+    def applied(plan_id: str, env: str | None, compiled: str | None = None) -> dict[str, Any]:
         environment = ctx.environment(env)
         dsn = control.state_dsn(environment)
         bundle = control.build(environment)
+        if compiled is not None and compiled != bundle.digest():
+            raise plans.PlanRefused(f"the code no longer builds the bundle {compiled[:12]}… (it builds "
+                                    f"{bundle.digest()[:12]}…): superset_assets changed since hybrid_compile; fix: "
+                                    "hybrid_compile and hybrid_plan again")
         live = control.live_rows(environment)
         stored = plans.check(plans.load(dsn, plan_id), plan_id, environment.name, environment.protected,
                              bundle.digest(), _pinned(bundle, live), dt.datetime.now(dt.UTC))
@@ -90,6 +92,19 @@ def tools(ctx: Context) -> list[ToolSpec]:
                           result.bundle_hash)
         return {**result.to_json(), "plan_id": plan_id, "approved_by": stored.approved_by}
 
+    def hybrid_apply(plan_id: PlanId, env: EnvArg = None) -> dict[str, Any]:
+        """Apply the code to Superset exactly as planned. Refused without a plan id, with an old one, when code
+        or Superset changed since, and in a protected environment without an operator's `hybrid approve`."""
+        return applied(plan_id, env)
+
+    def superset_apply_bundle(
+            bundle_sha256: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$", description="The sha256 hybrid_compile "
+                                                                                      "returned for the bundle.")],
+            plan_id: PlanId, env: EnvArg = None) -> dict[str, Any]:
+        """Import the bundle hybrid_compile built into Superset, named by its sha256, under the same gate as
+        hybrid_apply: refused when the code no longer builds that bundle or the plan does not hold."""
+        return applied(plan_id, env, compiled=bundle_sha256)
+
     def hybrid_drift_detect(env: EnvArg = None) -> dict[str, Any]:
         """Changes made in Superset outside the code since the last apply (the drift-plan JSON)."""
         return control.drift(ctx.environment(env)).to_json()
@@ -97,4 +112,5 @@ def tools(ctx: Context) -> list[ToolSpec]:
     return [ToolSpec("hybrid_compile", hybrid_compile), ToolSpec("hybrid_validate", hybrid_validate),
             ToolSpec("hybrid_plan", hybrid_plan), ToolSpec("hybrid_promote", hybrid_promote),
             ToolSpec("hybrid_apply", hybrid_apply, writes=True),
+            ToolSpec("superset_apply_bundle", superset_apply_bundle, writes=True),
             ToolSpec("hybrid_drift_detect", hybrid_drift_detect)]

@@ -32,17 +32,26 @@ def _closure(start: AssetKey, step: Callable[[AssetKey], Iterable[AssetKey]]) ->
     return sorted(key.to_user_string() for key in seen)
 
 
-def lineage(node: str) -> dict[str, Any]:
-    graph = _graph()
-    keys = {key.to_user_string(): key for key in graph.get_all_asset_keys()}
+def asset_key(node: str) -> AssetKey:
+    """An asset by its key (`warehouse/ar_aging`) or by its last part when only one asset ends so."""
+    keys = {key.to_user_string(): key for key in _graph().get_all_asset_keys()}
     matches = [node] if node in keys else [name for name in keys if name.split("/")[-1] == node]
     if len(matches) != 1:
         hint = (f"it names {len(matches)} assets: {', '.join(sorted(matches))}; fix: pass one of them" if matches else
                 f"no asset is called that; close: {', '.join(difflib.get_close_matches(node, keys, 5, 0.4)) or 'none'}")
         raise LookupError(f"{node!r}: {hint}")
-    key = keys[matches[0]]
+    return keys[matches[0]]
+
+
+def is_materializable(key: AssetKey) -> bool:
+    return _graph().get(key).is_materializable
+
+
+def lineage(node: str) -> dict[str, Any]:
+    graph = _graph()
+    key = asset_key(node)
     node_info = graph.get(key)
-    return {"asset": matches[0], "parents": sorted(k.to_user_string() for k in node_info.parent_keys),
+    return {"asset": key.to_user_string(), "parents": sorted(k.to_user_string() for k in node_info.parent_keys),
             "children": sorted(k.to_user_string() for k in node_info.child_keys),
             "upstream": _closure(key, lambda k: graph.get(k).parent_keys),
             "downstream": _closure(key, lambda k: graph.get(k).child_keys)}

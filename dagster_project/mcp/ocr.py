@@ -1,6 +1,7 @@
-"""OCR as a tool: the invoice fields the pipeline would extract from a document in the OCR inbox, validated
-the same way (the OCR service when configured, Tesseract otherwise), with the Odoo vendor bill it would
-reconcile with. Reads only: the file stays where it is, nothing is loaded."""
+"""OCR as tools, through the sensor's engine (the OCR service when configured, Tesseract otherwise): a document's
+text, page by page with its confidence; and the invoice fields the pipeline would extract, validated the same
+way, with the Odoo vendor bill it would reconcile with. Reads only: the file stays where it is, nothing is
+loaded. A document is a file of the OCR inbox or, for the text, a URL on an allow-listed host."""
 
 from __future__ import annotations
 
@@ -17,6 +18,9 @@ from dagster_project.mcp.context import Context, EnvArg, ToolSpec
 from dagster_project.mcp.odoo import TIMEOUT_S
 from dagster_project.mcp.reads import plain, read_only, rows
 from dagster_project.ocr import extraction
+from dagster_project.ocr.documents import Document, read_document
+from dagster_project.ocr.download import download
+from dagster_project.ocr.service import extract_with_service
 from dagster_project.ocr.settings import load_settings
 from dagster_project.ocr.validate import Rejected, parse_json, validate
 
@@ -59,7 +63,41 @@ def matching_bill(dsn: str, invoice_number: str, vendor_vat: str | None, vendor_
     return {k: plain(v) for k, v in found[0].items()} if found else None
 
 
+def page_texts(document: Document, service_url: str | None) -> dict[str, Any]:
+    """The document's text and confidence, per page where the engine gives pages."""
+    if service_url:
+        answer = extract_with_service(document, service_url)
+        text = answer.get("text")
+        return {"engine": "service", "confidence": _json_safe(answer.get("confidence")),
+                "text": text if isinstance(text, str) else None, "pages": None}
+    pages = extraction.read_pages(document)
+    return {"engine": "tesseract", "confidence": str(extraction.confidence(pages)),
+            "text": "\n\f".join("\n".join(line.text for line in page.lines) for page in pages),
+            "pages": [{"number": page.number, "lines": len(page.lines),
+                       "confidence": str(extraction.confidence([page])),
+                       "text": "\n".join(line.text for line in page.lines)} for page in pages]}
+
+
 def tools(ctx: Context) -> list[ToolSpec]:
+    def ocr_process_document(
+            path: Annotated[str | None, Field(description="The document's path inside the OCR inbox, e.g. "
+                                                          "supplier/INV-1187.pdf (give this or url).")] = None,
+            url: Annotated[str | None, Field(description="An http(s) URL on a host in OCR_URL_ALLOWED_HOSTS "
+                                                         "(give this or path).")] = None,
+    ) -> dict[str, Any]:
+        """A PDF's or image's text as OCR reads it: the whole text, each page's text and the mean word
+        confidence (0..1; the pipeline quarantines below OCR_MIN_CONFIDENCE). Changes nothing."""
+        if (path is None) == (url is None):
+            raise ValueError("give exactly one of path (inside the OCR inbox) and url (an allow-listed host)")
+        settings = load_settings()
+        if path is not None:
+            file = inbox_file(settings.inbox, path)
+            document, source = read_document(file), str(file.relative_to(settings.inbox.resolve()))
+        else:
+            document, source = download(url, settings.url_hosts), url
+        return {"source": source, "media_type": document.media_type, "bytes": len(document.data),
+                **page_texts(document, settings.service_url)}
+
     def ocr_extract_invoice(
             path: Annotated[str, Field(description="The document's path inside the OCR inbox (a PDF, an image, or "
                                                    "an OCR JSON), e.g. supplier/INV-1187.pdf.")],
@@ -87,4 +125,5 @@ def tools(ctx: Context) -> list[ToolSpec]:
                 "invoice": _json_safe(dataclasses.asdict(invoice)), "odoo_bill": bill,
                 "amount_difference": str(difference) if difference is not None else None}
 
-    return [ToolSpec("ocr_extract_invoice", ocr_extract_invoice)]
+    return [ToolSpec("ocr_process_document", ocr_process_document),
+            ToolSpec("ocr_extract_invoice", ocr_extract_invoice)]

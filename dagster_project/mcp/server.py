@@ -16,7 +16,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from dagster_project.config.matrix import load_matrix
 from dagster_project.dbt.manifest import ensure_manifest
-from dagster_project.mcp import control_plane, dashboards, lineage, ocr, odoo, warehouse
+from dagster_project.mcp import control_plane, dashboards, inserts, lineage, ocr, odoo, runs, warehouse
 from dagster_project.mcp.context import Context, register
 
 TOKEN_VARIABLE = "HYBRID_MCP_TOKEN"
@@ -32,7 +32,7 @@ hybrid_drift_detect tells whether someone changed Superset outside the code."""
 def build_server(ctx: Context) -> tuple[MCPServer, list[str]]:
     server = MCPServer("hybrid", instructions=GUIDE)
     names = []
-    for module in (dashboards, control_plane, odoo, ocr, warehouse, lineage):
+    for module in (dashboards, control_plane, odoo, ocr, warehouse, inserts, lineage, runs):
         names += register(server, ctx, module.tools(ctx))
 
     @server.resource("hybrid://instance-matrix", name="instance-matrix", mime_type="application/json",

@@ -66,6 +66,13 @@ def read_document(path: Path) -> Document:
                                      f"{MAX_DOCUMENT_BYTES // 2**20} MB a document may have; split it or "
                                      "scan at a lower resolution")
         data = handle.read(MAX_DOCUMENT_BYTES + 1)
+    return document(path, data)
+
+
+def document(path: Path, data: bytes) -> Document:
+    """Bytes as a document named `path` (a file read, or a download); UnreadableDocument when they are empty or
+    not a PDF/PNG/JPEG/TIFF."""
+    name = display_name(path)
     if not data:
         raise UnreadableDocument(f"{name} is empty (0 bytes); deliver it again once it is completely written")
     kind = media_type(data)

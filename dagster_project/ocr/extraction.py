@@ -44,13 +44,18 @@ def extract_document(path: Path, *, service_url: str | None) -> dict[str, Any]:
     return extract_locally(document)
 
 
-def extract_locally(document: Document) -> dict[str, Any]:
-    """Text layer or Tesseract page by page, then the fields; `confidence` is the mean word confidence."""
+def read_pages(document: Document) -> list[PageText]:
+    """Each page's text: the PDF's text layer where it has one, Tesseract on the page image otherwise."""
     sources = pdf_pages(document) if document.media_type == "application/pdf" else image_scans(document)
-    pages = [
+    return [
         ocr_page(source, number, document.name) if isinstance(source, Scan) else source
         for number, source in enumerate(sources, start=1)
     ]
+
+
+def extract_locally(document: Document) -> dict[str, Any]:
+    """The pages' text, then the fields; `confidence` is the mean word confidence."""
+    pages = read_pages(document)
     result: dict[str, Any] = dict(extract_fields([line for page in pages for line in page.lines]))
     result["confidence"] = confidence(pages)
     return stamped(result, "tesseract")

@@ -33,6 +33,7 @@ class OcrSettings:
     retry_seconds: float = 30.0
     run_max_seconds: int = 3600
     load_chunk: int = 100
+    url_hosts: frozenset[str] = frozenset()  # hosts a document may be fetched from by URL (OCR_URL_ALLOWED_HOSTS)
 
     @property
     def claimed(self) -> Path:
@@ -62,6 +63,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> OcrSettings:
         retry_seconds=float(_decimal(env, "OCR_RETRY_SECONDS", "30", low=Decimal(0))),
         run_max_seconds=_integer(env, "OCR_RUN_MAX_SECONDS", 3600),
         load_chunk=_integer(env, "OCR_LOAD_CHUNK", 100),
+        url_hosts=frozenset(h.strip().lower() for h in env.get("OCR_URL_ALLOWED_HOSTS", "").split(",") if h.strip()),
     )
 
 

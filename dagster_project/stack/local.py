@@ -96,6 +96,7 @@ class LocalStack:
             first["superset", "admin_pass"]: admin_pass,
             "DAGSTER_HOME": str(self.dagster_home),
             "DAGSTER_PG_URL": self.dsn("dagster", "dagster"),
+            "DAGSTER_WEBSERVER_URL": f"http://127.0.0.1:{self.dagster_port}",
             "HYBRID_STATE_DIR": str(self.state_dir),
             "HYBRID_PG_PORT": str(self.postgres.port),
         }

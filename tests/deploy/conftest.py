@@ -45,7 +45,8 @@ def env_values(env_raw: dict[str, str]) -> dict[str, str]:
 
 # Variables .env.example may leave empty: docker-compose.yml gives them `:-` defaults.
 OPTIONAL = {"MATTERMOST_WEBHOOK_URL", "BIG_INVOICE_THRESHOLD", "DAGSTER_RETENTION_DAYS",
-            "DAGSTER_RETENTION_FAILED_DAYS", "OCR_SERVICE_URL"}
+            "DAGSTER_RETENTION_FAILED_DAYS", "OCR_SERVICE_URL",
+            "HYBRID_MCP_TOKEN", "OCR_URL_ALLOWED_HOSTS"}  # the MCP service's, in its own profile
 
 
 @pytest.fixture(scope="module")

@@ -19,9 +19,9 @@ from dagster_project.superset.templates import load_sources
 from dagster_project.superset.venv import SUPERSET_VERSION
 from tests.deploy.compose import CADDYFILE, ROOT, caddy_routes, environment, postgres_url, raw_compose
 
-LONG_RUNNING = {"postgres", "odoo", "superset", "dagster-code", "dagster-webserver", "dagster-daemon", "caddy"}
+LONG_RUNNING = {"postgres", "odoo", "superset", "dagster-code", "dagster-webserver", "dagster-daemon", "caddy", "mcp"}
 ONE_SHOT = {"odoo-init", "superset-init", "dagster-prepare"}
-PROJECT_IMAGE_SERVICES = {"dagster-prepare", "dagster-code", "dagster-webserver", "dagster-daemon", "hybrid"}
+PROJECT_IMAGE_SERVICES = {"dagster-prepare", "dagster-code", "dagster-webserver", "dagster-daemon", "hybrid", "mcp"}
 
 
 def test_the_file_is_valid_against_the_compose_specification() -> None:
@@ -109,6 +109,8 @@ def test_the_deployment_serves_the_matrix_environment_and_its_odoo_database(comp
     services = compose["services"]
     for name in ("dagster-code", "hybrid"):
         assert environment(services[name])["HYBRID_ENV"] == served.name
+    mcp = services["mcp"]["command"]
+    assert mcp[mcp.index("--env") + 1] == served.name and services["mcp"]["profiles"] == ["mcp"]
     assert f"--database={served.odoo.database}" in services["odoo"]["command"]
     assert f"--database={served.odoo.database}" in services["odoo-init"]["command"]
     # --database without --db-filter: Odoo never lists the server's databases (it may connect to its own only)
@@ -129,6 +131,10 @@ def test_the_code_server_alone_holds_the_jobs_credentials_and_only_the_cli_the_s
     assert matrix_names - {superuser} | {warehouse_uri} <= set(code_env)
     assert superuser not in code_env
     assert environment(services["hybrid"]) == {**code_env, superuser: environment(services["hybrid"])[superuser]}
+    # the MCP server calls the same library as the runs, with the same job roles, plus its own settings
+    mcp_env = environment(services["mcp"])
+    assert mcp_env == {**code_env, **{k: mcp_env[k] for k in ("HYBRID_MCP_TOKEN", "DAGSTER_GRAPHQL_URL",
+                                                               "OCR_URL_ALLOWED_HOSTS")}}
     for name in ("dagster-webserver", "dagster-daemon", "dagster-prepare"):
         assert set(environment(services[name])) == set(instance.STORAGE_VARIABLES.values()), name
     holders = {name for name, body in services.items() if any(
@@ -147,15 +153,17 @@ def test_no_container_gets_the_docker_socket_and_each_joins_only_the_networks_it
         "postgres": {"data"}, "odoo-init": {"data"}, "odoo": {"data", "web-odoo"}, "superset-init": {"data"},
         "superset": {"data", "web-superset"}, "dagster-prepare": {"data"}, "dagster-code": {"data", "dagster", "proxy"},
         "dagster-webserver": {"data", "dagster", "web-dagster"}, "dagster-daemon": {"data", "dagster"},
-        "caddy": {"proxy", "web-odoo", "web-superset", "web-dagster"}, "hybrid": {"data", "proxy"}}
+        "caddy": {"proxy", "web-odoo", "web-superset", "web-dagster"}, "hybrid": {"data", "proxy"},
+        "mcp": {"data", "dagster", "proxy"}}
     # Only the proxy's network leaves the host; each web UI shares a network with the proxy and nobody else
     # (the Dagster webserver's GraphQL API answers only behind the proxy's login).
     assert {name for name, body in compose["networks"].items() if not (body or {}).get("internal")} == {"proxy"}
     for web, service in (("web-odoo", "odoo"), ("web-superset", "superset"), ("web-dagster", "dagster-webserver")):
         assert {name for name, joined in networks.items() if web in joined} == {"caddy", service}
-    # The code server's gRPC port is reachable from the Dagster services only.
+    # The code server's gRPC port is reachable from the Dagster services only, and from the MCP server, which
+    # launches runs through the webserver's GraphQL API there (behind its own bearer token).
     assert {name for name, joined in networks.items() if "dagster" in joined} == {
-        "dagster-code", "dagster-webserver", "dagster-daemon"}
+        "dagster-code", "dagster-webserver", "dagster-daemon", "mcp"}
 
 
 def test_every_postgres_client_verifies_the_server_against_the_deployments_ca(compose: dict[str, Any],

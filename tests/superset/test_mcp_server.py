@@ -6,87 +6,40 @@ summary against SQL of its own, and 401 without a token."""
 
 from __future__ import annotations
 
-import asyncio
 import io
 import json
 import os
 import secrets
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import psycopg
 import pytest
 from dulwich import porcelain
-from mcp import ClientSession, StdioServerParameters
-from mcp.client.stdio import stdio_client
+from mcp import ClientSession
 from mcp.client.streamable_http import create_mcp_http_client, streamable_http_client
 
 from dagster_project import paths
 from dagster_project.stack.scratch import free_port
-from dagster_project.superset.control import apply, environment, state_dsn
+from dagster_project.superset.control import environment, state_dsn
 from tests.ocr.helpers import invoice
 from tests.superset.conftest import RunningSuperset
-from tests.superset.dashboards import Plane, private_plane
+from tests.superset.dashboards import Plane
+from tests.superset.mcp_session import HYBRID, READ_TOOLS, WRITE_TOOLS, applied_plane, calls, environ, error, ok, run
 
 pytestmark = pytest.mark.stack
-HYBRID = str(Path(sys.executable).parent / "hybrid")
-READ_TOOLS = {"superset_list_dashboards", "superset_query_chart", "hybrid_compile", "hybrid_validate", "hybrid_plan",
-              "hybrid_promote",
-              "hybrid_drift_detect", "odoo_financial_summary", "odoo_query_invoices", "odoo_get_partner",
-              "supabase_query", "lineage_of", "ocr_extract_invoice"}
-WRITE_TOOLS = {"superset_create_chart", "superset_export_assets", "hybrid_apply"}
 
 
 @pytest.fixture(scope="module")
 def plane(superset: RunningSuperset, marts_dsn: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Plane]:
-    target = tmp_path_factory.mktemp("mcp") / "superset_assets"
-    with pytest.MonkeyPatch.context() as mp, private_plane(superset, target, mp, "mcp", ("local", "production")) as p:
-        mp.setenv("ODOO_DB_URL_LOCAL", marts_dsn)  # the marts database holds the seeded Odoo tables in public
-        mp.setenv("HYBRID_DBT_MANIFEST", str(paths.PROJECT_ROOT / "dbt" / "target" / "manifest.json"))
-        mp.setenv("OCR_INBOX_DIR", str(tmp_path_factory.mktemp("mcp-ocr") / "inbox"))
-        apply(environment("local"), p.bundle())
-        yield p
-
-
-def _environ(**extra: str) -> dict[str, str]:
-    return {**{k: v for k, v in os.environ.items() if k != "HYBRID_HOME"}, **extra}
-
-
-def _session(*serve: str, cwd: Path = paths.PROJECT_ROOT):
-    params = StdioServerParameters(command=HYBRID, args=["mcp", "serve", *serve], env=_environ(), cwd=str(cwd))
-    return stdio_client(params)
-
-
-def _run(coroutine: Any) -> Any:
-    return asyncio.run(coroutine)
-
-
-async def _calls(serve: tuple[str, ...], calls: list[tuple[str, dict[str, Any]]], cwd: Path = paths.PROJECT_ROOT
-                 ) -> tuple[list[Any], list[Any]]:
-    async with _session(*serve, cwd=cwd) as (read, write), ClientSession(read, write) as session:
-        await session.initialize()
-        tools = (await session.list_tools()).tools
-        results = [await session.call_tool(name, arguments) for name, arguments in calls]
-    return tools, results
-
-
-def _ok(result: Any) -> dict[str, Any]:
-    assert not result.is_error, result.content[0].text
-    return result.structured_content
-
-
-def _error(result: Any) -> str:
-    assert result.is_error, result.structured_content
-    return result.content[0].text
+    yield from applied_plane(superset, marts_dsn, tmp_path_factory, "mcp")
 
 
 def test_tools_their_schemas_and_the_read_only_set(plane: Plane) -> None:
-    tools, _ = _run(_calls(("--env", "local"), []))
+    tools, _ = run(calls(("--env", "local"), []))
     by_name = {tool.name: tool for tool in tools}
     assert set(by_name) == READ_TOOLS | WRITE_TOOLS
     assert {name for name, tool in by_name.items() if tool.annotations.read_only_hint} == READ_TOOLS
@@ -95,61 +48,61 @@ def test_tools_their_schemas_and_the_read_only_set(plane: Plane) -> None:
     assert "15 minutes" in apply_schema["properties"]["plan_id"]["description"]
     assert by_name["superset_query_chart"].input_schema["properties"]["row_limit"]["maximum"] == 1000
     assert all(tool.description for tool in tools)
-    production, _ = _run(_calls(("--env", "production"), []))
+    production, _ = run(calls(("--env", "production"), []))
     assert {tool.name for tool in production} == READ_TOOLS, "production is read-only by default"
 
 
 def test_look_at_dashboards_and_query_a_chart(plane: Plane) -> None:
-    _, (listed, queried, bad) = _run(_calls(("--env", "local"), [
+    _, (listed, queried, bad) = run(calls(("--env", "local"), [
         ("superset_list_dashboards", {"title_contains": "AR aging (mcp local)"}),
         ("superset_query_chart", {"chart": "AR by bucket", "row_limit": 2}),
         ("superset_query_chart", {"chart": "no such chart"})]))
-    [board] = _ok(listed)["dashboards"]
+    [board] = ok(listed)["dashboards"]
     assert board["slug"] == "ar-aging-mcp-local" and board["url"].startswith(plane.superset.url)
     assert {c["name"] for c in board["charts"]} >= {"AR by bucket", "AR total open"}
-    rows = _ok(queried)
+    rows = ok(queried)
     assert rows["row_count"] >= 1 and len(rows["rows"]) <= 2 and rows["columns"]
-    assert "no chart has the id or exact name 'no such chart'" in _error(bad)
+    assert "no chart has the id or exact name 'no such chart'" in error(bad)
 
 
 def test_a_chart_goes_from_code_to_live_only_through_a_fresh_plan(plane: Plane) -> None:
     chart = {"name": "agent_open_items", "title": "Open items (agent)", "dataset": "ar_aging",
              "viz_type": "big_number_total", "metrics": ["open_items"]}
-    _, (created, invalid, planned, missing, bogus) = _run(_calls(("--env", "local"), [
+    _, (created, invalid, planned, missing, bogus) = run(calls(("--env", "local"), [
         ("superset_create_chart", chart),
         ("superset_create_chart", {**chart, "name": "agent_broken", "metrics": ["no_such_metric"]}),
         ("hybrid_plan", {}),
         ("hybrid_apply", {}),
         ("hybrid_apply", {"plan_id": "not-a-plan"})]))
-    assert Path(_ok(created)["path"]) == plane.assets / "charts" / "agent_open_items.yaml"
-    assert "no_such_metric" in _error(invalid) and not (plane.assets / "charts" / "agent_broken.yaml").exists()
-    plan = _ok(planned)
+    assert Path(ok(created)["path"]) == plane.assets / "charts" / "agent_open_items.yaml"
+    assert "no_such_metric" in error(invalid) and not (plane.assets / "charts" / "agent_broken.yaml").exists()
+    plan = ok(planned)
     assert [(c["action"], c["name"]) for c in plan["changes"]] == [("create", "agent_open_items")]
-    assert "plan_id" in _error(missing)
-    assert "no plan 'not-a-plan'" in _error(bogus)
+    assert "plan_id" in error(missing)
+    assert "no plan 'not-a-plan'" in error(bogus)
 
     dsn = state_dsn(environment("local"))
     with psycopg.connect(dsn, autocommit=True) as conn:  # a plan made 16 minutes ago
         conn.execute("UPDATE ops.agent_plans SET created_at = now() - interval '16 minutes' WHERE plan_id = %s",
                      (plan["plan_id"],))
-    _, (stale, fresh) = _run(_calls(("--env", "local"), [("hybrid_apply", {"plan_id": plan["plan_id"]}),
+    _, (stale, fresh) = run(calls(("--env", "local"), [("hybrid_apply", {"plan_id": plan["plan_id"]}),
                                                          ("hybrid_plan", {})]))
-    assert "16 minutes old (the limit is 15)" in _error(stale)
+    assert "16 minutes old (the limit is 15)" in error(stale)
     with plane.superset.client() as client:  # someone edits Superset between plan and apply
         row = client.find_by_uuid("chart", next(o.uuid for o in plane.bundle().of("chart") if o.name == "ar_total"))
         assert row is not None
         client.update("chart", row["id"], {"description": "edited by hand"}, "AR total")
-    _, (changed, replanned) = _run(_calls(("--env", "local"), [("hybrid_apply", {"plan_id": _ok(fresh)["plan_id"]}),
+    _, (changed, replanned) = run(calls(("--env", "local"), [("hybrid_apply", {"plan_id": ok(fresh)["plan_id"]}),
                                                                ("hybrid_plan", {})]))
-    assert "the live Superset of 'local' changed since plan" in _error(changed)
-    second = _ok(replanned)
+    assert "the live Superset of 'local' changed since plan" in error(changed)
+    second = ok(replanned)
     assert {(c["action"], c["name"]) for c in second["changes"]} == {("create", "agent_open_items"),
                                                                        ("update", "ar_total")}
-    _, (applied, after, again) = _run(_calls(("--env", "local"), [
+    _, (applied, after, again) = run(calls(("--env", "local"), [
         ("hybrid_apply", {"plan_id": second["plan_id"]}), ("hybrid_plan", {}),
         ("hybrid_apply", {"plan_id": second["plan_id"]})]))
-    assert _ok(applied)["plan"]["counts"]["create"] == 1 and _ok(after)["changes"] == []
-    assert "was applied already" in _error(again)
+    assert ok(applied)["plan"]["counts"]["create"] == 1 and ok(after)["changes"] == []
+    assert "was applied already" in error(again)
     with psycopg.connect(dsn, autocommit=True) as conn:
         [(changes, caller)] = conn.execute("SELECT changes, caller FROM ops.deployments WHERE plan_id = %s",
                                            (second["plan_id"],)).fetchall()
@@ -164,16 +117,16 @@ def test_production_applies_only_after_an_operator_approves(plane: Plane, tmp_pa
     clone = tmp_path / "main"
     porcelain.clone(str(paths.PROJECT_ROOT), str(clone), checkout=True, errstream=io.BytesIO()).close()
     serve = ("--env", "production", "--read-write")
-    _, (planned,) = _run(_calls(serve, [("hybrid_plan", {})], cwd=clone))
-    plan = _ok(planned)
+    _, (planned,) = run(calls(serve, [("hybrid_plan", {})], cwd=clone))
+    plan = ok(planned)
     assert plan["needs_approval"] and plan["counts"]["create"] > 30
-    _, (refused,) = _run(_calls(serve, [("hybrid_apply", {"plan_id": plan["plan_id"]})], cwd=clone))
-    assert f"`hybrid approve {plan['plan_id']} --env production`" in _error(refused)
+    _, (refused,) = run(calls(serve, [("hybrid_apply", {"plan_id": plan["plan_id"]})], cwd=clone))
+    assert f"`hybrid approve {plan['plan_id']} --env production`" in error(refused)
     done = subprocess.run([HYBRID, "approve", plan["plan_id"], "--env", "production", "--output", "json"],
-                          env=_environ(), cwd=clone, capture_output=True, text=True, timeout=60, check=False)
+                          env=environ(), cwd=clone, capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode == 0, done.stderr
-    _, (applied,) = _run(_calls(serve, [("hybrid_apply", {"plan_id": plan["plan_id"]})], cwd=clone))
-    result = _ok(applied)
+    _, (applied,) = run(calls(serve, [("hybrid_apply", {"plan_id": plan["plan_id"]})], cwd=clone))
+    result = ok(applied)
     assert result["approved_by"] == json.loads(done.stdout)["approved_by"] and result["plan"]["counts"]["create"] > 30
 
 
@@ -181,31 +134,31 @@ def test_an_agent_adopts_a_ui_dashboard_and_promotes_stopping_at_drift(plane: Pl
     with plane.superset.client() as client:
         made = client.create("dashboard", {"dashboard_title": "Agent board", "slug": "agent-board-mcp"}, "by hand")
         uuid = {row["id"]: row["uuid"] for row in client.list("dashboard", columns=["uuid"])}[made]
-    _, (exported,) = _run(_calls(("--env", "local"), [("superset_export_assets", {"dashboard": "agent-board-mcp"})]))
-    adoption = _ok(exported)
+    _, (exported,) = run(calls(("--env", "local"), [("superset_export_assets", {"dashboard": "agent-board-mcp"})]))
+    adoption = ok(exported)
     assert adoption["adopted"] == [{"kind": "dashboard", "name": "agent_board_mcp", "uuid": uuid}]
     assert [(c["action"], c["uuid"]) for c in adoption["plan"]["changes"]] == [("adopt", uuid)]
-    _, (applied, promoted) = _run(_calls(("--env", "local"), [
+    _, (applied, promoted) = run(calls(("--env", "local"), [
         ("hybrid_apply", {"plan_id": adoption["plan"]["plan_id"]}),
         ("hybrid_promote", {"chain": ["local", "production"]})]))
-    assert _ok(applied)["plan"]["counts"]["adopt"] == 1
-    steps = _ok(promoted)["steps"]
+    assert ok(applied)["plan"]["counts"]["adopt"] == 1
+    steps = ok(promoted)["steps"]
     assert [(s["env"], s["status"], [(c["action"], c["name"]) for c in s["plan"]["changes"]]) for s in steps] == [
         ("local", "planned", []), ("production", "planned", [("create", "agent_board_mcp")])], \
         "in production the adopted template is a new dashboard of its own"
     with plane.superset.client() as client:
         assert [row["id"] for row in client.list("dashboard", filters=[("slug", "eq", "agent-board-mcp")])] == [made]
         client.update("dashboard", made, {"dashboard_title": "Agent board (edited)"}, "by hand")
-    _, (stopped,) = _run(_calls(("--env", "local"), [("hybrid_promote", {"chain": ["local", "production"]})]))
-    result = _ok(stopped)
+    _, (stopped,) = run(calls(("--env", "local"), [("hybrid_promote", {"chain": ["local", "production"]})]))
+    result = ok(stopped)
     assert result["stopped_at"] == "local" and [s["status"] for s in result["steps"]] == ["drift", "skipped"]
 
 
 def test_the_financial_summary_equals_sql_of_its_own(plane: Plane, marts_dsn: str) -> None:
-    _, (summary, swapped) = _run(_calls(("--env", "local"), [
+    _, (summary, swapped) = run(calls(("--env", "local"), [
         ("odoo_financial_summary", {"date_from": "2025-01-01", "date_to": "2025-12-31", "company": 1}),
         ("odoo_financial_summary", {"date_from": "2025-12-31", "date_to": "2025-01-01"})]))
-    found = _ok(summary)
+    found = ok(summary)
     with psycopg.connect(marts_dsn) as conn:  # debits and credits by account type, summed here
         totals = dict(conn.execute(
             "SELECT a.account_type, sum(l.credit) - sum(l.debit) FROM account_move_line l "
@@ -227,7 +180,7 @@ def test_the_financial_summary_equals_sql_of_its_own(plane: Plane, marts_dsn: st
         (float(closing["asset_receivable"]), -float(closing["liability_payable"]), float(closing["asset_cash"])),
         abs=0.01)
     assert found["data_as_of"] and "income_statement_monthly" in found["definitions"]["revenue"]
-    assert "date_from 2025-12-31 is after date_to 2025-01-01" in _error(swapped)
+    assert "date_from 2025-12-31 is after date_to 2025-01-01" in error(swapped)
     with psycopg.connect(marts_dsn) as conn:  # the customer owing most: balances less their reconciliations
         partner_id, name, receivable = conn.execute(
             "SELECT p.commercial_partner_id, c.name, sum(l.balance - coalesce(d.amount, 0) + coalesce(k.amount, 0)) "
@@ -240,12 +193,12 @@ def test_the_financial_summary_equals_sql_of_its_own(plane: Plane, marts_dsn: st
             "WHERE credit_move_id = l.id) k ON true "
             "WHERE m.state = 'posted' AND a.account_type = 'asset_receivable' "
             "GROUP BY 1, 2 ORDER BY 3 DESC LIMIT 1").fetchone()
-    _, (card, missing) = _run(_calls(("--env", "local"), [("odoo_get_partner", {"partner": str(partner_id)}),
+    _, (card, missing) = run(calls(("--env", "local"), [("odoo_get_partner", {"partner": str(partner_id)}),
                                                           ("odoo_get_partner", {"partner": "no such partner xyz"})]))
-    found = _ok(card)
+    found = ok(card)
     assert found["partner"]["name"] == name and found["latest_invoices"]
     assert found["open_receivable"] == pytest.approx(float(receivable), abs=0.01)
-    assert "no partner has the id or a name containing 'no such partner xyz'" in _error(missing)
+    assert "no partner has the id or a name containing 'no such partner xyz'" in error(missing)
     with psycopg.connect(state_dsn(environment("local"))) as conn:
         logged = conn.execute("SELECT arguments, outcome, error FROM ops.agent_calls WHERE tool = "
                               "'odoo_financial_summary' ORDER BY id DESC LIMIT 2").fetchall()
@@ -263,44 +216,44 @@ def test_an_inbox_invoice_is_extracted_and_matched_to_its_odoo_bill(plane: Plane
             "AND m.ref IS NOT NULL ORDER BY m.id LIMIT 1").fetchone()
     (inbox / "bill.json").write_text(json.dumps(invoice(ref, total, vendor=vendor, vat=vat)))
     (inbox / "blurry.json").write_text(json.dumps(invoice("X-1", "100.00", confidence=0.4)))
-    _, (found, blurry, escape, absent) = _run(_calls(("--env", "local"), [
+    _, (found, blurry, escape, absent) = run(calls(("--env", "local"), [
         ("ocr_extract_invoice", {"path": "bill.json"}), ("ocr_extract_invoice", {"path": "blurry.json"}),
         ("ocr_extract_invoice", {"path": "../../etc/passwd"}), ("ocr_extract_invoice", {"path": "none.pdf"})]))
-    result = _ok(found)
+    result = ok(found)
     assert (result["invoice"]["invoice_number"], result["invoice"]["vendor_name"]) == (ref, vendor)
     assert result["odoo_bill"]["id"] == bill_id and result["amount_difference"] == "0.00"
-    assert "would quarantine it" in _error(blurry) and "confidence" in _error(blurry)
-    assert "is not a file of the OCR inbox" in _error(escape)
-    assert "no such file in the OCR inbox" in _error(absent)
+    assert "would quarantine it" in error(blurry) and "confidence" in error(blurry)
+    assert "is not a file of the OCR inbox" in error(escape)
+    assert "no such file in the OCR inbox" in error(absent)
     assert sorted(p.name for p in inbox.iterdir()) == ["bill.json", "blurry.json"], "nothing moved or loaded"
 
 
 def test_lineage_runs_from_odoo_to_the_dashboard(plane: Plane) -> None:
-    _, (down, up, ambiguous) = _run(_calls(("--env", "local"), [
+    _, (down, up, ambiguous) = run(calls(("--env", "local"), [
         ("lineage_of", {"asset": "account_move_line"}), ("lineage_of", {"asset": "superset/dashboard/ar_aging"}),
         ("lineage_of", {"asset": "ar_aging"})]))
-    downstream = _ok(down)
+    downstream = ok(down)
     assert downstream["asset"] == "odoo/account_move_line"
     assert downstream["children"] == ["analytics/stg_odoo__account_move_lines"]
     assert {"warehouse/ar_aging", "superset/dataset/ar_aging", "superset/dashboard/ar_aging"} <= set(
         downstream["downstream"])
-    assert {"odoo/account_move_line", "warehouse/ar_aging"} <= set(_ok(up)["upstream"])
+    assert {"odoo/account_move_line", "warehouse/ar_aging"} <= set(ok(up)["upstream"])
     assert "it names 3 assets: superset/dashboard/ar_aging, superset/dataset/ar_aging, warehouse/ar_aging" in \
-        _error(ambiguous)
+        error(ambiguous)
 
 
 def test_supabase_query_reads_and_nothing_else(plane: Plane) -> None:
-    _, (rows, write, several, runaway, replica) = _run(_calls(("--env", "local"), [
+    _, (rows, write, several, runaway, replica) = run(calls(("--env", "local"), [
         ("supabase_query", {"query": "SELECT tool, outcome FROM ops.agent_calls ORDER BY id LIMIT 5", "row_limit": 3}),
         ("supabase_query", {"query": "DELETE FROM ops.agent_calls"}),
         ("supabase_query", {"query": "SELECT 1; SELECT 2"}),
         ("supabase_query", {"query": "SELECT pg_sleep(30)"}),
         ("supabase_query", {"query": "SELECT count(*) FROM public.account_move_line"})]))
-    found = _ok(rows)
+    found = ok(rows)
     assert found["columns"] == ["tool", "outcome"] and found["row_count"] == 3 and found["truncated"]
-    assert "not DELETE" in _error(write) and "one statement per call" in _error(several)
-    assert "ran longer than 10 s and was stopped" in _error(runaway)
-    assert "public.account_move_line: only the schemas" in _error(replica)
+    assert "not DELETE" in error(write) and "one statement per call" in error(several)
+    assert "ran longer than 10 s and was stopped" in error(runaway)
+    assert "public.account_move_line: only the schemas" in error(replica)
     agent = environment("local").value("supabase", "agent_url")  # and the database refuses on its own
     with psycopg.connect(agent, autocommit=True) as conn:
         with pytest.raises(psycopg.errors.ReadOnlySqlTransaction):
@@ -314,11 +267,11 @@ def test_supabase_query_reads_and_nothing_else(plane: Plane) -> None:
 
 def test_http_needs_the_bearer_token(plane: Plane) -> None:
     refused = subprocess.run([HYBRID, "mcp", "serve", "--http", "--port", str(free_port())],
-                             env=_environ(HYBRID_MCP_TOKEN=""), capture_output=True, text=True, timeout=60, check=False)
+                             env=environ(HYBRID_MCP_TOKEN=""), capture_output=True, text=True, timeout=60, check=False)
     assert refused.returncode == 3 and "HYBRID_MCP_TOKEN is unset" in refused.stderr
     token, port = secrets.token_hex(16), free_port()
     server = subprocess.Popen([HYBRID, "mcp", "serve", "--env", "local", "--http", "--port", str(port)],
-                              env=_environ(HYBRID_MCP_TOKEN=token), stderr=subprocess.PIPE, text=True)
+                              env=environ(HYBRID_MCP_TOKEN=token), stderr=subprocess.PIPE, text=True)
     url = f"http://127.0.0.1:{port}/mcp"
     try:
         for _ in range(120):
@@ -337,7 +290,7 @@ def test_http_needs_the_bearer_token(plane: Plane) -> None:
                 await session.initialize()
                 return {tool.name for tool in (await session.list_tools()).tools}
 
-        assert _run(listed()) == READ_TOOLS | WRITE_TOOLS
+        assert run(listed()) == READ_TOOLS | WRITE_TOOLS
     finally:
         server.terminate()
         server.wait(timeout=30)

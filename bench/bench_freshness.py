@@ -20,7 +20,8 @@ import statistics
 import sys
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -44,6 +45,7 @@ SAMPLE_TIMEOUT = 300.0
 WARMUP_TIMEOUT = 900.0
 MAX_PHASE_PAUSE = 10.0  # a random pause in [0, this) before each commit, so it lands anywhere in the sensor cycles
 Progress = Callable[[str], None]
+QUIET: Progress = lambda _: None  # noqa: E731
 
 # (stage, from timestamp, to timestamp): the four stages partition commit -> chart; `dbt` splits further.
 STAGES = (("replication", "committed", "replica"), ("sensor", "replica", "sensor"), ("dbt", "sensor", "mart"),
@@ -280,41 +282,47 @@ def measure(chain: Chain, session: Session, samples: int, rng: random.Random, pr
     return results
 
 
+@contextmanager
+def provisioned_stack(make_state_dir: Callable[[str], Path], free_port: Callable[[], int], prefix: str, scale: int,
+                      progress: Progress) -> Iterator[LocalStack]:
+    """A scratch stack (own state directory and ports) after `make up`'s steps, its variables in force."""
+    state = make_state_dir(prefix)
+    stack = LocalStack(state, free_port(), dagster_port=free_port(), superset_port=free_port())
+    variables = {**stack.env_values(), "HYBRID_ENV_FILE": str(stack.env_file), "HYBRID_ENV": "local",
+                 "DBT_TARGET_PATH": str(state / "dbt-target")}
+    try:
+        with environ_overrides(variables):
+            stack.up(with_dagster=False, with_superset=True, progress=QUIET)
+            provision(scale, progress)
+            yield stack
+    finally:
+        stack.down(progress=QUIET)
+        shutil.rmtree(state, ignore_errors=True)
+
+
 def run(make_state_dir: Callable[[str], Path], free_port: Callable[[], int], scale: int, *, samples: int = 20,
         progress: Progress = lambda message: print(message, file=sys.stderr)) -> dict[str, Any]:
     from dagster import DagsterInstance
 
     from dagster_project.superset import control
 
-    state = make_state_dir("bench-fresh-")
-    stack = LocalStack(state, free_port(), dagster_port=free_port(), superset_port=free_port())
-    quiet: Progress = lambda _: None  # noqa: E731
-    variables = {**stack.env_values(), "HYBRID_ENV_FILE": str(stack.env_file), "HYBRID_ENV": "local",
-                 "DBT_TARGET_PATH": str(state / "dbt-target")}
-    try:
-        with environ_overrides(variables):
-            stack.up(with_dagster=False, with_superset=True, progress=quiet)
-            provision(scale, progress)
-            progress("starting the Dagster webserver and daemon")
-            stack.up(with_dagster=True, with_superset=True, progress=quiet)
-            instance = DagsterInstance.from_config(str(stack.dagster_home))
-            env = control.environment("local")
-            with control.client(env) as superset, psycopg.connect(env.value("odoo", "db_url"),
-                                                                    autocommit=True) as odoo:
-                chain = Chain(env.value("supabase", "db_url"), instance, superset, chart_id())
-                try:
-                    session = open_session(odoo, random.Random(7), dt.date.today())
-                    measured = measure(chain, session, samples, random.Random(11), progress)
-                finally:
-                    chain.close()
-            figures = summarize(measured)
-            figures.update(intervals(instance), scale=scale, chart=CHART, mart=".".join(MART_KEY))
-            SAMPLES_FILE.parent.mkdir(exist_ok=True)
-            SAMPLES_FILE.write_text(json.dumps([asdict(s) for s in measured], indent=1))
-            return figures
-    finally:
-        stack.down(progress=quiet)
-        shutil.rmtree(state, ignore_errors=True)
+    with provisioned_stack(make_state_dir, free_port, "bench-fresh-", scale, progress) as stack:
+        progress("starting the Dagster webserver and daemon")
+        stack.up(with_dagster=True, with_superset=True, progress=QUIET)
+        instance = DagsterInstance.from_config(str(stack.dagster_home))
+        env = control.environment("local")
+        with control.client(env) as superset, psycopg.connect(env.value("odoo", "db_url"), autocommit=True) as odoo:
+            chain = Chain(env.value("supabase", "db_url"), instance, superset, chart_id())
+            try:
+                session = open_session(odoo, random.Random(7), dt.date.today())
+                measured = measure(chain, session, samples, random.Random(11), progress)
+            finally:
+                chain.close()
+        figures = summarize(measured)
+        figures.update(intervals(instance), scale=scale, chart=CHART, mart=".".join(MART_KEY))
+        SAMPLES_FILE.parent.mkdir(exist_ok=True)
+        SAMPLES_FILE.write_text(json.dumps([asdict(s) for s in measured], indent=1))
+        return figures
 
 
 def intervals(instance: Any) -> dict[str, int | None]:

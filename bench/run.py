@@ -13,13 +13,22 @@ import sys
 import time
 from collections.abc import Callable
 
-from bench import bench_dbt, bench_freshness, bench_ocr, bench_replication, bench_seed, bench_stack, bench_superset
+from bench import (
+    bench_dbt,
+    bench_freshness,
+    bench_live,
+    bench_ocr,
+    bench_replication,
+    bench_seed,
+    bench_stack,
+    bench_superset,
+)
 from dagster_project import paths
 from dagster_project.stack.local import LocalStack
 from dagster_project.stack.scratch import free_port, scratch_state_dir
 
 RESULTS = paths.PROJECT_ROOT / "bench" / "results"
-BENCHMARKS = ["stack", "seed", "replication", "dbt", "superset", "ocr", "freshness"]
+BENCHMARKS = ["stack", "seed", "replication", "dbt", "superset", "ocr", "freshness", "live"]
 
 
 def database_factory(stack: LocalStack) -> Callable[[str], str]:
@@ -65,6 +74,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="OCR drop-to-dashboard samples with the daemon (0 skips it)")
     parser.add_argument("--freshness-samples", type=int, default=20,
                         help="heartbeat invoices timed from the Odoo commit to the Superset chart")
+    parser.add_argument("--burst-seconds", type=float, default=60.0, help="the live benchmark's 50 tx/s burst")
     args = parser.parse_args(argv)
     selected = set(args.only or BENCHMARKS)
     results: dict[str, object] = {"scale": args.scale, "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
@@ -104,6 +114,12 @@ def main(argv: list[str] | None = None) -> int:
               file=sys.stderr)
         results["freshness"] = bench_freshness.run(scratch_state_dir, free_port, args.scale,
                                                    samples=args.freshness_samples)
+
+    if "live" in selected:  # a stack of its own, like freshness: the daemon runs as usual beside the worker
+        print(f"== live path at scale {args.scale}: commit to chart, every chart, a 50 tx/s burst with and without",
+              file=sys.stderr)
+        results["live"] = bench_live.run(scratch_state_dir, free_port, args.scale, samples=args.freshness_samples,
+                                         burst_seconds=args.burst_seconds)
 
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "latest.json").write_text(json.dumps(results, indent=2))

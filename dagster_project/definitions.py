@@ -3,6 +3,7 @@
 from dagster import Definitions, in_process_executor
 
 from dagster_project.dbt.defs import dbt_definitions
+from dagster_project.live.defs import live_definitions
 from dagster_project.ocr.defs import ocr_definitions
 from dagster_project.ops.defs import ops_definitions
 from dagster_project.replication.defs import replication_definitions
@@ -15,5 +16,5 @@ _env = current_environment()
 defs = Definitions.merge(
     Definitions(resources=database_resources(_env), executor=in_process_executor),
     replication_definitions(_env), dbt_definitions(_env), superset_definitions(_env), ops_definitions(_env),
-    ocr_definitions(_env),
+    ocr_definitions(_env), live_definitions(_env),
 )

@@ -10,6 +10,7 @@ from dagster_project import paths
 from dagster_project.cli.common import EXIT_STATUS_HELP
 from dagster_project.cli.dashboards_cmd import COMMANDS as DASHBOARD_COMMANDS
 from dagster_project.cli.health_cmd import health
+from dagster_project.cli.live_cmd import live
 from dagster_project.cli.mcp_cmd import approve, mcp
 from dagster_project.cli.ocr_cmd import ocr
 from dagster_project.cli.odoo_cmd import odoo
@@ -51,6 +52,7 @@ cli.add_command(odoo)
 cli.add_command(health)
 cli.add_command(replication)
 cli.add_command(ocr)
+cli.add_command(live)
 cli.add_command(mcp)
 cli.add_command(approve)
 for command in DASHBOARD_COMMANDS:

@@ -44,4 +44,5 @@ def database_resources(env: Environment) -> dict[str, PostgresResource]:
         "odoo_db": env_resource(env, "odoo", "db_url"),
         "warehouse": env_resource(env, "supabase", "ops_url"),
         "ocr_warehouse": env_resource(env, "supabase", "ocr_url"),
+        "dbt_warehouse": env_resource(env, "supabase", "dbt_url"),  # the live path's checks read as dbt does
     }

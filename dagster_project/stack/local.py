@@ -134,6 +134,8 @@ class LocalStack:
         write_local(self.dagster_home)
         if with_superset:
             self.up_superset(progress)
+        if self.live_installed():
+            self.start_live(progress)
         if with_dagster:
             self._prepare_dagster(progress)
             for process in self._dagster_processes():
@@ -159,7 +161,27 @@ class LocalStack:
                              "the first start (see docs/superset.md)") from exc
         progress(f"Superset database '{WAREHOUSE_DATABASE}' (id {pk}) reads the warehouse as {READER_ROLE}")
 
+    def live_worker(self) -> BackgroundProcess:
+        """`hybrid live run --env local`: the marts follow the replica (docs/marts.md#live-marts)."""
+        argv = [str(Path(sys.executable).parent / "hybrid"), "live", "run", "--env", "local"]
+        return BackgroundProcess(ProcessSpec("live-worker", argv, self.env_values(), paths.PROJECT_ROOT),
+                                 self.state_dir)
+
+    def live_installed(self) -> bool:
+        """Whether `hybrid live setup` has put the change record into the local warehouse."""
+        if not self.postgres.state().running:
+            return False
+        with database.connect(self.dsn("dbt", "postgres"), source="the local stack's role dbt") as conn:
+            return conn.execute("SELECT to_regclass('live.state') IS NOT NULL").fetchone()[0]
+
+    def start_live(self, progress: Progress = print) -> None:
+        worker = self.live_worker()
+        if worker.start(progress=progress):
+            progress(f"started the live worker (log: {worker.log})")
+
     def down(self, progress: Progress = print) -> None:
+        if self.live_worker().stop():
+            progress("stopped the live worker")
         for process in reversed(self._dagster_processes()):
             if process.stop():
                 progress(f"stopped {process.spec.name}")
@@ -183,6 +205,8 @@ class LocalStack:
             url = process.spec.ready_url.removesuffix("/server_info") if process.spec.ready_url else None
             statuses.append(ServiceStatus(process.spec.name, "running" if process.pid() else "stopped", url,
                                           mask(self.dsn("dagster", "dagster"))))
+        statuses.append(ServiceStatus("live-worker", "running" if self.live_worker().pid() else "stopped", None,
+                                      mask(self.dsn("dbt", "postgres"))))
         statuses.append(ServiceStatus("superset", self.superset.state(), self.superset.url,
                                       mask(self.dsn("superset", "superset_meta"))))
         return statuses

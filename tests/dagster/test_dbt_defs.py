@@ -29,6 +29,7 @@ from dagster_project.dbt.env import DBT_PROJECT_DIR, DbtEnvError, dbt_env, dbt_e
 from dagster_project.dbt.project import manifest_path
 from dagster_project.dbt.ties import TIE_TESTS
 from dagster_project.definitions import defs
+from dagster_project.live.defs import CHECK as LIVE_CHECK
 
 GRAPH = defs.resolve_asset_graph()
 LINES = AssetKey(["odoo", "account_move_line"])
@@ -37,6 +38,7 @@ MARTS = {"dim_company", "dim_partner", "dim_account", "dim_journal", "dim_curren
          "income_statement_monthly", "cash_position", "ocr_bill_matching"}
 MANIFEST = json.loads(manifest_path().read_text())
 DBT_KEYS = {AssetKey([n["schema"], n["name"]]) for n in MANIFEST["nodes"].values() if n["resource_type"] == "model"}
+MODELS = {n["name"]: n["config"]["materialized"] for n in MANIFEST["nodes"].values() if n["resource_type"] == "model"}
 
 
 def upstream(key: AssetKey) -> set[AssetKey]:
@@ -79,8 +81,10 @@ def test_models_are_keyed_and_grouped_by_layer() -> None:
 
 
 def test_dbt_tests_are_asset_checks_including_the_business_tests() -> None:
-    dbt_checks = {check for check in GRAPH.asset_check_keys if check.asset_key in DBT_KEYS}
+    dbt_checks = {check for check in GRAPH.asset_check_keys if check.asset_key in DBT_KEYS and check.name != LIVE_CHECK}
     tests = [n for n in MANIFEST["nodes"].values() if n["resource_type"] == "test"]
+    live = {check.asset_key for check in GRAPH.asset_check_keys if check.name == LIVE_CHECK}
+    assert live == {key for key in DBT_KEYS if MODELS[key.path[1]] != "view"} and len(live) == 18
     assert len(dbt_checks) == len(tests) > 200
     names = {(check.asset_key.path[1], check.name) for check in dbt_checks}
     assert {("trial_balance", "assert_trial_balance_sums_to_zero"),

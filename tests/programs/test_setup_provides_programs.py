@@ -30,6 +30,7 @@ DYNAMIC = {
     ("dagster_project/superset/runtime.py", "SupersetRuntime._run_step"): "Superset's superset (bin_path())",
     ("dagster_project/superset/venv.py", "_run"): "python3.11, then the tool environment's python (bin_path())",
     ("dagster_project/dbt/manifest.py", "ensure_manifest"): "dbt_executable(): dbt beside this interpreter",
+    ("dagster_project/live/worker.py", "compile_catalog"): "dbt_executable(): dbt beside this interpreter",
     ("scripts/screenshots.py", "Chromium.__init__"): "--chromium, default shutil.which('chromium')",
     ("tests/dbt/helpers.py", "Warehouse.dbt"): "dbt_executable(): dbt beside this interpreter",
 }

@@ -11,6 +11,7 @@ import json
 import os
 import secrets
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,9 +29,10 @@ from dagster_project.superset.control import environment, state_dsn
 from tests.ocr.helpers import invoice
 from tests.superset.conftest import RunningSuperset
 from tests.superset.dashboards import Plane
-from tests.superset.mcp_session import HYBRID, READ_TOOLS, WRITE_TOOLS, applied_plane, calls, environ, error, ok, run
+from tests.superset.mcp_session import READ_TOOLS, WRITE_TOOLS, applied_plane, calls, environ, error, ok, run
 
 pytestmark = pytest.mark.stack
+HYBRID = str(Path(sys.executable).parent / "hybrid")
 
 
 @pytest.fixture(scope="module")

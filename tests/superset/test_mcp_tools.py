@@ -1,6 +1,6 @@
 """The MCP tools beyond looking and planning, through the SDK's client against the real stack: a compiled bundle
 applied by its hash, OCR text from the inbox and from an allow-listed host, rows into the agents' ops tables
-(and every refusal), and a Dagster run launched in the real webserver and daemon, followed to its end."""
+(and every refusal), and a Dagster run launched through the real webserver, followed to its end."""
 
 from __future__ import annotations
 
@@ -15,9 +15,12 @@ from pathlib import Path
 
 import psycopg
 import pytest
+import yaml
+from psycopg import sql
 
 from dagster_project.stack.local import LocalStack
 from dagster_project.stack.process import BackgroundProcess
+from dagster_project.stack.provision import READER_ROLE
 from dagster_project.stack.scratch import free_port
 from dagster_project.superset.control import environment, state_dsn
 from tests.ocr.rendering import InvoiceSpec, Item, render_png, render_text_pdf
@@ -135,27 +138,31 @@ def test_agents_insert_rows_only_into_their_ops_tables_and_all_or_none(plane: Pl
     assert issues == 0, "a refused row takes the whole call back"
 
 
-def _dagster(stack: LocalStack, marts_dsn: str, monkeypatch: pytest.MonkeyPatch) -> list[BackgroundProcess]:
-    """The stack's webserver and daemon, building dbt into the marts database (seeded with Odoo rows)."""
+def _dagster(stack: LocalStack, marts_dsn: str, monkeypatch: pytest.MonkeyPatch, home: Path) -> BackgroundProcess:
+    """The stack's webserver, building dbt into the marts database (seeded with Odoo rows). Its instance
+    launches runs at once (Dagster's DefaultRunCoordinator) and no daemon runs: no sensor, schedule or
+    automation may touch the marts other tests read; only the run the agent launches."""
     stack.dagster_port = free_port()
     monkeypatch.setenv("DAGSTER_WEBSERVER_URL", f"http://127.0.0.1:{stack.dagster_port}")
     stack._prepare_dagster(lambda _: None)
-    processes = []
-    for process in stack._dagster_processes():
-        spec = dataclasses.replace(process.spec, env={**process.spec.env, "SUPABASE_DBT_URL_LOCAL": marts_dsn})
-        processes.append(BackgroundProcess(spec, stack.state_dir))
-    return processes
+    instance = yaml.safe_load((stack.dagster_home / "dagster.yaml").read_text())
+    instance["run_coordinator"] = {"module": "dagster.core.run_coordinator", "class": "DefaultRunCoordinator"}
+    (home / "dagster.yaml").write_text(yaml.safe_dump(instance))
+    webserver = next(p for p in stack._dagster_processes() if p.spec.name == "dagster-webserver")
+    spec = dataclasses.replace(webserver.spec, env={**webserver.spec.env, "SUPABASE_DBT_URL_LOCAL": marts_dsn,
+                                                    "DAGSTER_HOME": str(home)})
+    return BackgroundProcess(spec, stack.state_dir)
 
 
 def test_an_agent_launches_a_dagster_run_and_follows_it_to_the_end(
-        plane: Plane, stack: LocalStack, marts_dsn: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    processes = _dagster(stack, marts_dsn, monkeypatch)
+        plane: Plane, stack: LocalStack, marts_dsn: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    webserver = _dagster(stack, marts_dsn, monkeypatch, tmp_path)
+    began = time.time()
     with psycopg.connect(marts_dsn) as conn:
         before = conn.execute("SELECT 'warehouse.dim_currency'::regclass::oid").fetchone()[0]
         built = conn.execute("SELECT count(*) FROM warehouse.dim_currency").fetchone()[0]
     try:
-        for process in processes:
-            process.start(progress=lambda _: None)
+        webserver.start(progress=lambda _: None)
         _, (launched, replica, unknown) = run(calls(LOCAL, [
             ("dagster_materialize", {"assets": ["warehouse/dim_currency"]}),
             ("dagster_materialize", {"assets": ["odoo/account_move"]}),
@@ -174,8 +181,13 @@ def test_an_agent_launches_a_dagster_run_and_follows_it_to_the_end(
             time.sleep(3)
         _, (absent,) = run(calls(LOCAL, [("dagster_run_status", {"run_id": "00000000-0000-0000-0000-000000000000"})]))
     finally:
-        for process in reversed(processes):
-            process.stop()
+        webserver.stop()
+        with psycopg.connect(marts_dsn, autocommit=True) as conn:  # the rebuilt table, readable as before
+            conn.execute(sql.SQL("GRANT SELECT ON warehouse.dim_currency TO {}").format(sql.Identifier(READER_ROLE)))
+    with psycopg.connect(stack.dsn("dagster", "dagster")) as conn:
+        launched = conn.execute("SELECT run_id, pipeline_name FROM runs WHERE create_timestamp > to_timestamp(%s) "
+                                "AT TIME ZONE 'UTC'", (began,)).fetchall()
+    assert launched == [(started["run_id"], "__ASSET_JOB")], "the agent's run alone"
     assert status["status"] == "SUCCESS", status
     assert status["assets"] == ["warehouse/dim_currency"] and status["materializations"] == 1
     assert status["tags"] == {"hybrid/caller": "mcp:stdio", "hybrid/launched_by": "mcp"}

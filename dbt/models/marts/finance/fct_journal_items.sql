@@ -4,7 +4,7 @@
         unique_key='move_line_id',
         incremental_strategy='merge',
         on_schema_change='append_new_columns',
-        indexes=[{'columns': ['move_line_id'], 'unique': True}],
+        indexes=[{'columns': ['move_line_id'], 'unique': True}, {'columns': ['move_id']}],
         post_hook=[
             "{{ delete_rows_missing_from(ref('stg_odoo__account_move_lines'), 'move_line_id', 'move_line_id', 'src.account_id is not null') }}",
         ],

@@ -38,6 +38,7 @@ up: install  ## Install, start the stack, seed Odoo, replicate, build the marts,
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m dagster_project.dbt.env --env local -- dbt build
 	$(HYBRID) apply --env local
 	$(HYBRID) live setup --env local
+	$(HYBRID) stack up  # again: now it starts the live worker too
 	@$(HYBRID) stack status
 	@echo "Dagster UI: http://localhost:3000"
 

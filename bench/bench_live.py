@@ -74,20 +74,19 @@ class Watch:
         goal = heartbeat.receivable_cents
         chart = "chart" in wanted
         while not all(w in seen for w in wanted):
-            now = time.time()
-            if now - heartbeat.committed > TIMEOUT:
+            if time.time() - heartbeat.committed > TIMEOUT:
                 raise TimeoutError(f"heartbeat {heartbeat.ref} not in the {[w for w in wanted if w not in seen]} "
                                    f"{TIMEOUT:.0f}s after commit")
             if "replica" not in seen and self.warehouse.execute(REPLICA_HAS_MOVE, (heartbeat.move_id,)).fetchone()[0]:
-                seen["replica"] = now
+                seen["replica"] = time.time()
             if chart and "replica" in seen and "mart" not in seen and self.mart_cents() == mart_before + goal:
-                seen["mart"] = now
+                seen["mart"] = time.time()
             if chart and "mart" in seen and self.chart_cents() == chart_before + goal:
-                seen["chart"] = now
+                seen["chart"] = time.time()
             if "batch" in wanted and "replica" in seen and self.warehouse.execute(
                     "SELECT EXISTS (SELECT FROM warehouse.fct_invoices WHERE invoice_id = %s AND state = 'posted')",
                     (heartbeat.move_id,)).fetchone()[0]:
-                seen["batch"] = now
+                seen["batch"] = time.time()
             time.sleep(0.02)
         return {name: stamp - heartbeat.committed for name, stamp in seen.items()}
 
@@ -169,6 +168,15 @@ def burst(watch: Watch, odoo_dsn: str, session: Any, rate: float, seconds: float
     return figures
 
 
+def caught_up(warehouse: psycopg.Connection, timeout: float = 300) -> None:
+    """Every recorded change applied (the worker's last batch committed)."""
+    deadline = time.monotonic() + timeout
+    while warehouse.execute("SELECT count(*) FROM live.changes").fetchone()[0]:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"the live worker has not caught up after {timeout:.0f}s")
+        time.sleep(0.2)
+
+
 def one_percent(odoo_dsn: str, warehouse: psycopg.Connection, full_build_s: float, progress: Progress
                 ) -> dict[str, Any]:
     """1% of the move lines edited in Odoo in one transaction: seconds from the commit until the live path has
@@ -213,7 +221,7 @@ def run(make_state_dir: Callable[[str], Path], free_port: Callable[[], int], sca
             figures["one_percent"] = one_percent(odoo_dsn, warehouse, full_build_s, progress)
             figures["burst_live"] = burst(watch, odoo_dsn, session, burst_rate, burst_seconds, live=True, seed=5,
                                           progress=progress)
-            time.sleep(5)  # the last batch
+            caught_up(warehouse)
             catalog = compile_catalog(env, target_dir(env))
             different = [d.model for d in verify(env.value("supabase", "dbt_url"), catalog) if not d.equal]
             lines = [c.execute("SELECT count(*) FROM public.account_move_line").fetchone()[0]

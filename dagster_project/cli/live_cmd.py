@@ -8,8 +8,9 @@ from dagster_project.cli import common
 from dagster_project.live.setup import install, target_dir
 from dagster_project.live.status import live_status
 from dagster_project.live.verify import verify
-from dagster_project.live.worker import CompileFailed, compile_catalog, run
-from dagster_project.stack.local import LocalStack
+from dagster_project.live.worker import CompileFailed, NotInstalled, compile_catalog, run
+
+STALE_AFTER_S = 60  # a change waiting longer: `status` exits 1 (the compose health check)
 
 
 @click.group()
@@ -30,13 +31,11 @@ def setup(env_name: str, output: str) -> None:
     """
     environment = common.resolve_env(env_name)
     installed = install(environment)
-    if environment.name == "local":  # the stack runs the worker, as it runs Dagster
-        LocalStack().start_live(common.progress)
     if output == "json":
         common.emit_json({"env": environment.name, "triggers": installed})
         return
-    click.echo(f"change record on {len(installed)} source tables"
-               + ("" if environment.name == "local" else f"; run the worker: hybrid live run --env {env_name}"))
+    click.echo(f"change record on {len(installed)} source tables; the worker: "
+               + ("`hybrid stack up` runs it" if environment.name == "local" else f"hybrid live run --env {env_name}"))
 
 
 @live.command("run")
@@ -45,6 +44,7 @@ def setup(env_name: str, output: str) -> None:
 @click.option("--full", is_flag=True, help="Rebuild every table first (as the first batch of each day does).")
 @common.handle_errors
 @common.failing_with(common.EXIT_DATABASE, CompileFailed)
+@common.failing_with(common.EXIT_CONFIG, NotInstalled)
 def run_cmd(env_name: str, once: bool, full: bool) -> None:
     """Apply the recorded changes to the marts as they arrive, one transaction per batch (the dbt role).
 
@@ -65,7 +65,8 @@ def run_cmd(env_name: str, once: bool, full: bool) -> None:
 @common.output_option
 @common.handle_errors
 def status(env_name: str, output: str) -> None:
-    """What is applied, what waits and for how long, the last batch.
+    """What is applied, what waits and for how long, the last batch; exit 1 when not set up or a change has
+    waited more than a minute.
 
     \b
     Example:
@@ -80,7 +81,7 @@ def status(env_name: str, output: str) -> None:
         click.echo(f"applied change {found['applied_change']}, {found['pending']} waiting"
                    + (f" (oldest {found['oldest_pending_s']:.1f} s)" if found["pending"] else "")
                    + f"; triggers on {len(found['triggers'])} tables; last batch: {found['last_batch']}")
-    if found["installed"] and found["pending"] and (found["oldest_pending_s"] or 0) > 60:
+    if not found["installed"] or (found["pending"] and (found["oldest_pending_s"] or 0) > STALE_AFTER_S):
         raise SystemExit(common.EXIT_UNHEALTHY)
 
 

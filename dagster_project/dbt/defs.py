@@ -1,4 +1,6 @@
-"""The dbt part of the code location: the models, their eager automation sensor, the nightly rebuild."""
+"""The dbt part of the code location: the models, their eager automation sensor, the nightly rebuild. With the
+live path on (the default, config/live_marts.py) the eager sensor starts stopped: the live worker keeps the
+marts current, and an eager run beside it would be a second writer of the same tables."""
 
 from __future__ import annotations
 
@@ -12,6 +14,8 @@ from dagster import (
     ScheduleDefinition,
 )
 
+from dagster_project.config.live_marts import VARIABLE as LIVE_VARIABLE
+from dagster_project.config.live_marts import live_marts_enabled
 from dagster_project.config.matrix import Environment
 from dagster_project.dbt.assets import ASSETS_NAME, DbtBuildConfig, build_dbt_assets, dbt_resource
 
@@ -37,9 +41,10 @@ def dbt_definitions(env: Environment) -> Definitions:
     automation = AutomationConditionSensorDefinition(
         name="dbt_eager_automation",
         target=selection,
-        default_status=DefaultSensorStatus.RUNNING,
+        default_status=DefaultSensorStatus.STOPPED if live_marts_enabled() else DefaultSensorStatus.RUNNING,
         minimum_interval_seconds=AUTOMATION_INTERVAL_SECONDS,
-        description="Runs dbt models eagerly when replication reports new data in their odoo/<table> sources.",
+        description="Runs dbt models eagerly when replication reports new data in their odoo/<table> sources. "
+                    f"Stopped by default while the live path keeps the marts current ({LIVE_VARIABLE}=off runs it).",
     )
     return Definitions(assets=[models], schedules=[nightly], sensors=[automation],
                        resources={"dbt": dbt_resource(env)})

@@ -74,7 +74,8 @@ def install(conn: psycopg.Connection, tables: Iterable[str], worker_role: str, r
         conn.execute(statement)
     role = sql.Identifier(worker_role)
     conn.execute(sql.SQL("GRANT USAGE ON SCHEMA live TO {}").format(role))
-    conn.execute(sql.SQL("GRANT SELECT, DELETE ON live.changes TO {}").format(role))
+    conn.execute(sql.SQL("GRANT SELECT, INSERT, DELETE ON live.changes TO {}").format(role))  # INSERT: dbt's hook
+    conn.execute(sql.SQL("GRANT USAGE ON SEQUENCE live.changes_id_seq TO {}").format(role))
     conn.execute(sql.SQL("GRANT SELECT, INSERT, UPDATE ON live.state TO {}").format(role))
     conn.execute(sql.SQL("GRANT SELECT, INSERT ON live.refreshes TO {}").format(role))
     conn.execute(sql.SQL("GRANT USAGE, SELECT ON SEQUENCE live.refreshes_id_seq TO {}").format(role))

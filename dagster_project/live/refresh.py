@@ -6,7 +6,8 @@ and after the change: its rows with those keys are deleted and rebuilt by the mo
 filtered to them (simple `= ANY` filters Postgres pushes down to the indexed replica, then the exact
 keys). Every other table that reads a changed source is rebuilt whole by the same SQL. Either way the rows
 are what `dbt build --full-refresh` would write: the same SQL over the same data (`verify` checks it). Once
-a day (the first batch of the reporting day) every table is rebuilt, as the aging's as-of date moves."""
+a day (the first batch of the reporting day) every table is rebuilt, as the aging's as-of date moves, and
+after every dbt run (its on-run-end hook records one), whose snapshot may predate a batch it overwrote."""
 
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ LOCK = "hybrid_live"
 LOCK_TIMEOUT = "5s"  # behind a dbt rebuild's DDL: give up and take the batch again
 MAX_KEYED_CHANGES = 50_000  # more (an initial sync, a bulk import) is cheaper rebuilt whole
 REPORTING_DAY = "SELECT (now() AT TIME ZONE 'Asia/Manila')::date"
-LINES, MOVES = "public.account_move_line", "public.account_move"
+DBT = "dbt"  # the source dbt's on-run-end hook records: a run replaced tables, rebuild every one
 
 Progress = Callable[[str], None]
 
@@ -146,7 +147,7 @@ def refresh(conn: psycopg.Connection, catalog: Catalog, *, full: bool = False, p
         applied, rebuilt_on = _state(conn)
         today = conn.execute(REPORTING_DAY).fetchone()[0]
         rows = _changed_rows(conn, applied, MAX_KEYED_CHANGES)
-        full = full or rebuilt_on != today or len(rows) >= MAX_KEYED_CHANGES
+        full = full or rebuilt_on != today or len(rows) >= MAX_KEYED_CHANGES or any(r[1] == DBT for r in rows)
         if not rows and not full:
             return None
         last = rows[-1][0] if rows else applied

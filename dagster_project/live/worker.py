@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import subprocess
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -21,12 +22,17 @@ from dagster_project.live.catalog import Catalog, load_catalog
 from dagster_project.live.changes import CHANNEL
 from dagster_project.live.refresh import Batch, refresh
 
+RETRY_PAUSE_S = 0.5
 RETRIED = (psycopg.errors.LockNotAvailable, psycopg.errors.DeadlockDetected, psycopg.errors.UndefinedTable,
            psycopg.errors.SerializationFailure)  # a dbt run swapping a table mid-batch: take the batch again
 
 
 class CompileFailed(RuntimeError):
     """`dbt compile` did not produce the SQL the worker runs."""
+
+
+class NotInstalled(RuntimeError):
+    """The warehouse has no change record: `hybrid live setup` has not run there."""
 
 
 def compile_catalog(environment: Environment, target: Path) -> Catalog:
@@ -57,12 +63,16 @@ def run(dsn: str, catalog: Catalog, *, once: bool = False, full: bool = False, p
     applied = 0
     with database.connect(dsn, autocommit=True) as listener, \
             database.connect(dsn, statement_timeout_s=None, lock_timeout_s=None) as work:
+        if listener.execute("SELECT to_regclass('live.state') IS NULL").fetchone()[0]:
+            raise NotInstalled("the warehouse has no change record (schema live); fix: hybrid live setup --env <env> "
+                               "(as the warehouse superuser), then start the worker again")
         listener.execute(f"LISTEN {CHANNEL}")
         while not (stop is not None and stop.is_set()):
             try:
                 batch = refresh(work, catalog, full=full and applied == 0)
             except RETRIED as exc:
                 progress(f"batch taken again: {type(exc).__name__}: {str(exc).splitlines()[0]}")
+                time.sleep(RETRY_PAUSE_S)
                 continue
             if batch is not None:
                 applied += 1

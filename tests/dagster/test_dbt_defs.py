@@ -98,12 +98,16 @@ def test_dbt_tests_are_asset_checks_including_the_business_tests() -> None:
         ("income_statement_monthly", "assert_expenses_tie_to_the_ledger")}
 
 
-def test_models_update_eagerly_through_a_sensor_that_runs_by_default() -> None:
+def test_models_update_eagerly_through_a_sensor_stopped_while_the_live_path_runs(
+        monkeypatch: pytest.MonkeyPatch) -> None:
     for key in DBT_KEYS:
         assert GRAPH.get(key).automation_condition == AutomationCondition.eager(), key
     sensor = next(s for s in defs.sensors if s.name == "dbt_eager_automation")
-    assert sensor.default_status == DefaultSensorStatus.RUNNING
+    assert sensor.default_status == DefaultSensorStatus.STOPPED, "the live worker is the marts' one writer"
     assert sensor.asset_selection.resolve(GRAPH) == DBT_KEYS
+    monkeypatch.setenv("HYBRID_LIVE_MARTS", "off")
+    [eager] = dbt_definitions(load_matrix().resolve("local")).sensors
+    assert eager.default_status == DefaultSensorStatus.RUNNING
 
 
 def test_new_move_lines_request_exactly_the_models_downstream_of_them() -> None:

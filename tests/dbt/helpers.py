@@ -33,7 +33,8 @@ class DbtResult:
 
     def by_name(self) -> dict[str, dict[str, Any]]:
         """Each node's result keyed by its name (models and tests)."""
-        return {r["unique_id"].split(".")[2]: r for r in self.results}
+        return {r["unique_id"].split(".")[2]: r for r in self.results
+                if r["unique_id"].split(".")[0] in ("model", "test")}  # not the project's hooks
 
 
 @dataclass

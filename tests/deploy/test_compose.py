@@ -19,9 +19,11 @@ from dagster_project.superset.templates import load_sources
 from dagster_project.superset.venv import SUPERSET_VERSION
 from tests.deploy.compose import CADDYFILE, ROOT, caddy_routes, environment, postgres_url, raw_compose
 
-LONG_RUNNING = {"postgres", "odoo", "superset", "dagster-code", "dagster-webserver", "dagster-daemon", "caddy", "mcp"}
+LONG_RUNNING = {"postgres", "odoo", "superset", "dagster-code", "dagster-webserver", "dagster-daemon", "caddy", "mcp",
+                "live-worker"}
 ONE_SHOT = {"odoo-init", "superset-init", "dagster-prepare"}
-PROJECT_IMAGE_SERVICES = {"dagster-prepare", "dagster-code", "dagster-webserver", "dagster-daemon", "hybrid", "mcp"}
+PROJECT_IMAGE_SERVICES = {"dagster-prepare", "dagster-code", "dagster-webserver", "dagster-daemon", "hybrid", "mcp",
+                          "live-worker"}
 
 
 def test_the_file_is_valid_against_the_compose_specification() -> None:
@@ -109,8 +111,10 @@ def test_the_deployment_serves_the_matrix_environment_and_its_odoo_database(comp
     services = compose["services"]
     for name in ("dagster-code", "hybrid"):
         assert environment(services[name])["HYBRID_ENV"] == served.name
-    mcp = services["mcp"]["command"]
-    assert mcp[mcp.index("--env") + 1] == served.name and services["mcp"]["profiles"] == ["mcp"]
+    for name in ("mcp", "live-worker"):
+        command = services[name]["command"]
+        assert command[command.index("--env") + 1] == served.name, name
+    assert services["mcp"]["profiles"] == ["mcp"]
     assert f"--database={served.odoo.database}" in services["odoo"]["command"]
     assert f"--database={served.odoo.database}" in services["odoo-init"]["command"]
     # --database without --db-filter: Odoo never lists the server's databases (it may connect to its own only)
@@ -132,6 +136,7 @@ def test_the_code_server_alone_holds_the_jobs_credentials_and_only_the_cli_the_s
     assert superuser not in code_env
     assert environment(services["hybrid"]) == {**code_env, superuser: environment(services["hybrid"])[superuser]}
     # the MCP server calls the same library as the runs, with the same job roles, plus its own settings
+    assert environment(services["live-worker"]) == code_env, "the live worker runs the marts' SQL as the dbt role"
     mcp_env = environment(services["mcp"])
     assert mcp_env == {**code_env, **{k: mcp_env[k] for k in ("HYBRID_MCP_TOKEN", "DAGSTER_GRAPHQL_URL",
                                                                "OCR_URL_ALLOWED_HOSTS")}}
@@ -154,7 +159,7 @@ def test_no_container_gets_the_docker_socket_and_each_joins_only_the_networks_it
         "superset": {"data", "web-superset"}, "dagster-prepare": {"data"}, "dagster-code": {"data", "dagster", "proxy"},
         "dagster-webserver": {"data", "dagster", "web-dagster"}, "dagster-daemon": {"data", "dagster"},
         "caddy": {"proxy", "web-odoo", "web-superset", "web-dagster"}, "hybrid": {"data", "proxy"},
-        "mcp": {"data", "dagster", "proxy"}}
+        "mcp": {"data", "dagster", "proxy"}, "live-worker": {"data"}}
     # Only the proxy's network leaves the host; each web UI shares a network with the proxy and nobody else
     # (the Dagster webserver's GraphQL API answers only behind the proxy's login).
     assert {name for name, body in compose["networks"].items() if not (body or {}).get("internal")} == {"proxy"}

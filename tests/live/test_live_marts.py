@@ -5,8 +5,13 @@ paid, cancelled and deleted documents), the worker's batches leave every dbt tab
 from __future__ import annotations
 
 import datetime as dt
+import json
+import os
+import subprocess
+import sys
 import threading
 from collections import Counter
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -23,6 +28,7 @@ from dagster_project.resources.postgres import PostgresResource
 from tests.dbt.helpers import MARTS, Warehouse, assert_succeeded, seeded_warehouse
 
 pytestmark = pytest.mark.stack
+HYBRID = str(Path(sys.executable).parent / "hybrid")
 
 
 @pytest.fixture(scope="module")
@@ -89,6 +95,7 @@ def test_the_live_tables_equal_a_full_build_after_a_simulated_day(warehouse: War
 
 def test_dagster_observes_the_batches_and_checks_every_table_against_a_full_build(
         warehouse: Warehouse, catalog: Catalog, monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    run(warehouse.dsn, catalog, once=True, progress=lambda _: None)  # the rebuild the last dbt run asked for
     with psycopg.connect(warehouse.dsn, autocommit=True) as conn:
         conn.execute("UPDATE public.account_move_line SET write_date = now() WHERE id = (SELECT min(id) FROM "
                      "public.account_move_line WHERE parent_state = 'posted')")
@@ -122,3 +129,50 @@ def test_dagster_observes_the_batches_and_checks_every_table_against_a_full_buil
     assert evaluations[AssetKey(["warehouse", "ar_aging"])].metadata["extra_rows"].value == 1
     assert all(e.check_name == CHECK for e in evaluations.values())
     assert build_verify_checks(env).check_keys
+
+
+def test_a_dbt_run_makes_the_next_batch_rebuild_every_table(warehouse: Warehouse, catalog: Catalog) -> None:
+    """dbt read an older snapshot than the batches it may have overwritten: its on-run-end hook records the
+    run, and the worker rebuilds every table from the replica as it is now."""
+    assert_succeeded(warehouse.dbt("run", "--select", "dim_company"))
+    with psycopg.connect(warehouse.dsn) as conn:
+        assert conn.execute("SELECT source, kind FROM live.changes").fetchall() == [("dbt", "table")]
+    assert run(warehouse.dsn, catalog, once=True, progress=lambda _: None) == 1
+    with psycopg.connect(warehouse.dsn) as conn:
+        full, models = conn.execute("SELECT full_refresh, models FROM live.refreshes ORDER BY id DESC LIMIT 1"
+                                    ).fetchone()
+    assert full and {info["mode"] for info in models.values()} == {"full"} and len(models) == len(catalog.models)
+    assert [d for d in verify(warehouse.dsn, catalog) if not d.equal] == []
+
+
+def _hybrid(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([HYBRID, "live", *args, "--env", "local"], env=env, capture_output=True, text=True,
+                          timeout=600, check=False)
+
+
+def test_the_cli_sets_up_runs_reports_and_verifies(warehouse: Warehouse, stack, make_database, tmp_path) -> None:
+    empty = make_database("live_cli_empty")
+    base = {**os.environ, "HYBRID_STATE_DIR": str(tmp_path), "HYBRID_ENV_FILE": str(tmp_path / "absent.env")}
+    roles = ("SUPABASE_DB_URL_LOCAL", "SUPABASE_DBT_URL_LOCAL", "SUPABASE_OCR_URL_LOCAL", "SUPABASE_OPS_URL_LOCAL")
+    unset = _hybrid({**base, **dict.fromkeys(roles, empty)}, "status")
+    assert unset.returncode == 1 and "not set up: hybrid live setup --env local" in unset.stdout
+    refused = _hybrid({**base, **dict.fromkeys(roles, empty)}, "run", "--once")
+    assert refused.returncode == 3 and "fix: hybrid live setup" in refused.stderr
+
+    env = {**base, **dict.fromkeys(roles, warehouse.dsn),
+           "SUPABASE_DB_URL_LOCAL": stack.dsn("postgres", "live_marts")}
+    done = _hybrid(env, "setup", "--output", "json")
+    assert done.returncode == 0, done.stderr
+    assert "public.account_move_line" in json.loads(done.stdout)["triggers"]
+    with psycopg.connect(warehouse.dsn, autocommit=True) as conn:
+        conn.execute("UPDATE public.res_partner SET name = name || ' (renamed)' WHERE id = (SELECT min(partner_id) "
+                     "FROM warehouse.ar_aging WHERE partner_id IS NOT NULL)")
+    caught_up = _hybrid(env, "run", "--once")
+    assert caught_up.returncode == 0, caught_up.stderr
+    assert "keeping 18 tables live" in caught_up.stderr and "changes " in caught_up.stderr
+    status = json.loads(_hybrid(env, "status", "--output", "json").stdout)
+    assert status["installed"] and status["pending"] == 0 and status["last_batch"]["changes"] >= 1
+    verified = _hybrid(env, "verify", "--output", "json")
+    assert verified.returncode == 0 and json.loads(verified.stdout)["equal"]
+    renamed = warehouse.rows("SELECT count(*) FROM warehouse.ar_aging WHERE partner_name LIKE '%% (renamed)'")
+    assert renamed[0][0] >= 1, "the partner's new name reached the aging mart"

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from dulwich import porcelain
 from dulwich.errors import NotGitRepository
 from dulwich.repo import Repo
 
@@ -44,6 +43,8 @@ def read_checkout(root: Path | None = None) -> Checkout:
     except NotGitRepository:
         built = os.environ.get("HYBRID_GIT_COMMIT")
         return Checkout(built, os.environ.get("HYBRID_GIT_BRANCH"), True) if built else Checkout(None, None, False)
+    from dulwich import porcelain  # 0.2 s of imports: only when a checkout is read, not at every code load
+
     with repo:
         try:
             commit = repo.head().decode()

@@ -2,7 +2,6 @@
 observations (the replica position and the newest change each batch included), and a check per table that
 it equals a full build of the same data, run every night before the full rebuild replaces the tables."""
 
-import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -27,6 +26,7 @@ from dagster import (
     multi_asset_check,
     sensor,
 )
+from dagster_dbt.dbt_manifest import validate_manifest
 
 from dagster_project.config.matrix import Environment
 from dagster_project.dbt.manifest import ensure_manifest
@@ -45,7 +45,8 @@ TIMEZONE = "Asia/Manila"
 
 def live_keys() -> dict[AssetKey, str]:
     """Each table the live path keeps, as its Dagster key (schema/name, the dbt translator's) -> model name."""
-    nodes = json.loads(ensure_manifest(progress=lambda _: None).read_text())["nodes"].values()
+    # dagster-dbt's own cached parse of the same file (@dbt_assets read it already): no second parse at load
+    nodes = validate_manifest(ensure_manifest(progress=lambda _: None))["nodes"].values()
     return {AssetKey([n["schema"], n.get("alias") or n["name"]]): n["name"] for n in nodes
             if n["resource_type"] == "model" and n["config"]["materialized"] in MATERIALIZED}
 

@@ -69,8 +69,9 @@ def _changed_rows(conn: psycopg.Connection, after: int, limit: int) -> list[tupl
 
 
 def _touched(conn: psycopg.Connection, rows: list[tuple]) -> None:
-    """live_lines and live_moves: the journal items and moves the batch touches, before and after it (a changed
-    move takes all its items; an item takes its move); live_rows: the other rows, by source table."""
+    """live_lines: the journal items changed, and all items of a changed move (its state is theirs);
+    live_moves: the moves changed, and the moves of changed items, before and after the batch (an item moved
+    to another move touches both); live_rows: the other rows, by source table."""
     lines = [r[3] for r in rows if r[2] == "line" and r[3] is not None]
     moves = [r[3] for r in rows if r[2] == "move" and r[3] is not None]
     conn.execute("CREATE TEMP TABLE live_moves (id bigint PRIMARY KEY) ON COMMIT DROP")
@@ -80,17 +81,21 @@ def _touched(conn: psycopg.Connection, rows: list[tuple]) -> None:
                  ([r[1] for r in rows if r[2] == "row"], [r[3] for r in rows if r[2] == "row"]))
     conn.execute("INSERT INTO live_moves SELECT DISTINCT unnest(%s::bigint[]) ON CONFLICT DO NOTHING", (moves,))
     conn.execute("INSERT INTO live_lines SELECT DISTINCT unnest(%s::bigint[]) ON CONFLICT DO NOTHING", (lines,))
-    conn.execute("INSERT INTO live_moves SELECT DISTINCT move_id FROM public.account_move_line WHERE id IN "
-                 "(SELECT id FROM live_lines) AND move_id IS NOT NULL ON CONFLICT DO NOTHING")
-    if conn.execute("SELECT to_regclass('warehouse.fct_journal_items') IS NOT NULL").fetchone()[0]:
-        conn.execute("INSERT INTO live_moves SELECT DISTINCT move_id FROM warehouse.fct_journal_items WHERE "
-                     "move_line_id IN (SELECT id FROM live_lines) ON CONFLICT DO NOTHING")
-        conn.execute("INSERT INTO live_lines SELECT move_line_id FROM warehouse.fct_journal_items WHERE move_id IN "
-                     "(SELECT id FROM live_moves) ON CONFLICT DO NOTHING")
-    conn.execute("INSERT INTO live_lines SELECT id FROM public.account_move_line WHERE move_id IN "
-                 "(SELECT id FROM live_moves) ON CONFLICT DO NOTHING")
-    conn.execute("ANALYZE live_lines")
-    conn.execute("ANALYZE live_moves")
+    facts = conn.execute("SELECT to_regclass('warehouse.fct_journal_items') IS NOT NULL").fetchone()[0]
+    if moves:  # every item of a changed move, as the replica has them now and as the facts had them
+        conn.execute("INSERT INTO live_lines SELECT id FROM public.account_move_line WHERE move_id = ANY(%s) "
+                     "ON CONFLICT DO NOTHING", (moves,))
+        if facts:
+            conn.execute("INSERT INTO live_lines SELECT move_line_id FROM warehouse.fct_journal_items WHERE "
+                         "move_id = ANY(%s) ON CONFLICT DO NOTHING", (moves,))
+    if lines:
+        conn.execute("INSERT INTO live_moves SELECT DISTINCT move_id FROM public.account_move_line WHERE id = ANY(%s) "
+                     "AND move_id IS NOT NULL ON CONFLICT DO NOTHING", (lines,))
+        if facts:
+            conn.execute("INSERT INTO live_moves SELECT DISTINCT move_id FROM warehouse.fct_journal_items WHERE "
+                         "move_line_id = ANY(%s) ON CONFLICT DO NOTHING", (lines,))
+    for table in ("live_lines", "live_moves", "live_rows"):
+        conn.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(table)))
 
 
 def _keys_table(index: int) -> sql.Identifier:
@@ -104,7 +109,8 @@ def _columns(conn: psycopg.Connection, model: LiveModel) -> list[str]:
 
 
 def _filters(conn: psycopg.Connection, model: LiveModel, keys: sql.Identifier, alias: str) -> sql.Composable:
-    """`= ANY` per key column (what the planner pushes into the model's SQL), then the exact key tuples."""
+    """`= ANY` per key column (what the planner pushes into the model's SQL), then the exact key tuples as a
+    hashed `IN`: one per pattern of NULLs among the keys (a journal item without a partner has a NULL key)."""
     parts: list[sql.Composable] = []
     for column in model.key:
         values = conn.execute(sql.SQL("SELECT array_agg(DISTINCT {0}) FILTER (WHERE {0} IS NOT NULL), "
@@ -113,9 +119,21 @@ def _filters(conn: psycopg.Connection, model: LiveModel, keys: sql.Identifier, a
         target = sql.Identifier(alias, column)
         condition = sql.SQL("{} = ANY({})").format(target, sql.Literal(values[0] or []))
         parts.append(sql.SQL("({} OR {} IS NULL)").format(condition, target) if values[1] else condition)
-    exact = sql.SQL(" AND ").join(sql.SQL("k.{0} IS NOT DISTINCT FROM {1}").format(
-        sql.Identifier(column), sql.Identifier(alias, column)) for column in model.key)
-    parts.append(sql.SQL("EXISTS (SELECT 1 FROM {} AS k WHERE {})").format(keys, exact))
+    patterns = conn.execute(sql.SQL("SELECT DISTINCT {} FROM {}").format(
+        sql.SQL(", ").join(sql.SQL("{} IS NULL").format(sql.Identifier(c)) for c in model.key), keys)).fetchall()
+    exact = []
+    for pattern in patterns:
+        nulls = [c for c, is_null in zip(model.key, pattern, strict=True) if is_null]
+        present = [c for c in model.key if c not in nulls]
+        clause: list[sql.Composable] = [sql.SQL("{} IS NULL").format(sql.Identifier(alias, c)) for c in nulls]
+        if present:
+            where = sql.SQL(" AND ").join([sql.SQL("{} IS NULL").format(sql.Identifier(c)) for c in nulls]
+                                          + [sql.SQL("{} IS NOT NULL").format(sql.Identifier(c)) for c in present])
+            clause.append(sql.SQL("({}) IN (SELECT {} FROM {} WHERE {})").format(
+                sql.SQL(", ").join(sql.Identifier(alias, c) for c in present),
+                sql.SQL(", ").join(map(sql.Identifier, present)), keys, where))
+        exact.append(sql.SQL("({})").format(sql.SQL(" AND ").join(clause)))
+    parts.append(sql.SQL("({})").format(sql.SQL(" OR ").join(exact)))
     return sql.SQL(" AND ").join(parts)
 
 
@@ -168,14 +186,19 @@ def refresh(conn: psycopg.Connection, catalog: Catalog, *, full: bool = False, p
             mode = modes.get(model.name)
             if mode is None:
                 continue
-            where = None
+            where, began = None, time.monotonic()
             if mode == "keyed":  # and as they are after it, upstream refreshed
-                conn.execute(sql.SQL("INSERT INTO {} {}").format(_keys_table(index), sql.SQL(model.keys)))  # type: ignore[arg-type]
-                where = _filters(conn, model, _keys_table(index), "q")
+                keys = _keys_table(index)
+                conn.execute(sql.SQL("INSERT INTO {} {}").format(keys, sql.SQL(model.keys)))  # type: ignore[arg-type]
+                if not conn.execute(sql.SQL("SELECT EXISTS (SELECT FROM {})").format(keys)).fetchone()[0]:
+                    batch.models[model.name] = {"relation": model.label, "mode": mode, "rows": 0, "seconds": 0.0}
+                    continue  # the changes touch none of its rows
+                where = _filters(conn, model, keys, "q")
             count = _rebuild(conn, model, where)
-            batch.models[model.name] = {"relation": model.label, "mode": mode, "rows": count}
+            batch.models[model.name] = {"relation": model.label, "mode": mode, "rows": count,
+                                        "seconds": round(time.monotonic() - began, 3)}
             if progress:
-                progress(f"  {model.label}: {mode}, {count} rows")
+                progress(f"  {model.label}: {mode}, {count} rows in {time.monotonic() - began:.2f} s")
         conn.execute("UPDATE live.state SET applied_change = %s, updated_at = now(), full_refresh_on = CASE WHEN %s "
                      "THEN %s ELSE full_refresh_on END", (last, full, today))
         conn.execute("DELETE FROM live.changes WHERE id <= %s", (last,))

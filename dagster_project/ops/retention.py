@@ -21,17 +21,18 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import sqlalchemy as db
 from dagster import DagsterEventType, DagsterInstance, DagsterRunStatus, RunsFilter
-from dagster._core.storage.event_log.schema import AssetEventTagsTable, SqlEventLogStorageTable
-from dagster._core.storage.event_log.sql_event_log import SqlEventLogStorage
 from psycopg import sql
 
 from dagster_project.config import database
 from dagster_project.ops.state import HEALTH_LOG
 from dagster_project.ops.state import SCHEMA as OPS_SCHEMA
 from dagster_project.superset.state import APPLIES, DRIFT_LOG
+
+if TYPE_CHECKING:
+    from dagster._core.storage.event_log.sql_event_log import SqlEventLogStorage
 
 Log = Callable[[str], None]
 RUNLESS_RUN_ID = ""  # how Dagster stores events reported outside any run
@@ -69,6 +70,10 @@ OPS_TABLES = (
 
 
 def sql_storage(instance: DagsterInstance) -> SqlEventLogStorage:
+    # Dagster's storage internals and SQLAlchemy load only when the job runs: the code location imports this
+    # module, and they cost it half a second (docs/benchmarks.md).
+    from dagster._core.storage.event_log.sql_event_log import SqlEventLogStorage
+
     storage = instance.event_log_storage
     if not isinstance(storage, SqlEventLogStorage) or storage.is_run_sharded:
         raise TypeError(f"runless event retention needs one SQL event log (dagster-postgres); this instance uses "
@@ -78,7 +83,8 @@ def sql_storage(instance: DagsterInstance) -> SqlEventLogStorage:
 
 def latest_asset_events(instance: DagsterInstance) -> dict[int, str]:
     """Storage id -> run id of the newest materialization and observation of every asset and partition."""
-    events = SqlEventLogStorageTable
+    import sqlalchemy as db
+    from dagster._core.storage.event_log.schema import SqlEventLogStorageTable as events
     newest = (db.select(db.func.max(events.c.id))
               .where(events.c.asset_key.isnot(None), events.c.dagster_event_type.in_(ASSET_EVENT_TYPES))
               .group_by(events.c.asset_key, events.c.partition, events.c.dagster_event_type))
@@ -109,7 +115,11 @@ def purge_runs(instance: DagsterInstance, cutoffs: Cutoffs, keep: set[str], log:
 def purge_runless_events(instance: DagsterInstance, cutoff: dt.datetime, keep: set[int], log: Log,
                          batch: int = EVENT_BATCH) -> int:
     """Delete old runless materializations and observations (and their tags) except the ids in `keep`."""
-    storage, events, tags = sql_storage(instance), SqlEventLogStorageTable, AssetEventTagsTable
+    import sqlalchemy as db
+    from dagster._core.storage.event_log.schema import AssetEventTagsTable as tags
+    from dagster._core.storage.event_log.schema import SqlEventLogStorageTable as events
+
+    storage = sql_storage(instance)
     before = cutoff.astimezone(dt.UTC).replace(tzinfo=None)  # the column holds naive UTC
     doomed = (db.select(events.c.id)
               .where(events.c.run_id == RUNLESS_RUN_ID, events.c.dagster_event_type.in_(ASSET_EVENT_TYPES),

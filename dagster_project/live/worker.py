@@ -32,7 +32,7 @@ class CompileFailed(RuntimeError):
 
 
 class NotInstalled(RuntimeError):
-    """The warehouse has no change record: `hybrid live setup` has not run there."""
+    """The warehouse has no change record (`hybrid live setup` has not run there), or no marts yet."""
 
 
 def compile_catalog(environment: Environment, target: Path) -> Catalog:
@@ -66,6 +66,11 @@ def run(dsn: str, catalog: Catalog, *, once: bool = False, full: bool = False, p
         if listener.execute("SELECT to_regclass('live.state') IS NULL").fetchone()[0]:
             raise NotInstalled("the warehouse has no change record (schema live); fix: hybrid live setup --env <env> "
                                "(as the warehouse superuser), then start the worker again")
+        missing = [m.label for m in catalog.models
+                   if listener.execute("SELECT to_regclass(%s) IS NULL", (m.label,)).fetchone()[0]]
+        if missing:
+            raise NotInstalled(f"the warehouse has no {', '.join(missing[:3])}{' ...' if len(missing) > 3 else ''}: "
+                               "the worker keeps tables dbt built; fix: dbt build (make up does it), then start it")
         listener.execute(f"LISTEN {CHANNEL}")
         while not (stop is not None and stop.is_set()):
             try:

@@ -158,6 +158,10 @@ def test_the_cli_sets_up_runs_reports_and_verifies(warehouse: Warehouse, stack, 
     assert unset.returncode == 1 and "not set up: hybrid live setup --env local" in unset.stdout
     refused = _hybrid({**base, **dict.fromkeys(roles, empty)}, "run", "--once")
     assert refused.returncode == 3 and "fix: hybrid live setup" in refused.stderr
+    unbuilt = {**base, **dict.fromkeys(roles, empty), "SUPABASE_DB_URL_LOCAL": stack.dsn("postgres", "live_cli_empty")}
+    assert _hybrid(unbuilt, "setup").returncode == 0
+    refused = _hybrid(unbuilt, "run", "--once")
+    assert refused.returncode == 3 and "fix: dbt build" in refused.stderr, refused.stderr
 
     env = {**base, **dict.fromkeys(roles, warehouse.dsn),
            "SUPABASE_DB_URL_LOCAL": stack.dsn("postgres", "live_marts")}

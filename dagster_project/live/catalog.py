@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import psycopg
 from psycopg import sql
 
 MATERIALIZED = ("table", "incremental")
@@ -47,6 +48,17 @@ class LiveModel:
     @property
     def label(self) -> str:
         return f"{self.schema}.{self.table}"
+
+    @property
+    def query(self) -> sql.SQL:
+        return sql.SQL(self.compiled)  # type: ignore[arg-type]  # dbt's compiled SQL of our own project
+
+
+def table_columns(conn: psycopg.Connection, model: LiveModel) -> sql.Composed:
+    """The live table's columns in their order: what a rebuild inserts and a comparison selects."""
+    names = conn.execute("SELECT attname FROM pg_attribute WHERE attrelid = %s::regclass AND attnum > 0 AND NOT "
+                         "attisdropped ORDER BY attnum", (model.label,)).fetchall()
+    return sql.SQL(", ").join(sql.Identifier(name) for (name,) in names)
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ import psycopg
 from psycopg import sql
 from psycopg.types.json import Jsonb
 
-from dagster_project.live.catalog import Catalog, LiveModel
+from dagster_project.live.catalog import Catalog, LiveModel, table_columns
 
 LOCK = "hybrid_live"
 LOCK_TIMEOUT = "5s"  # behind a dbt rebuild's DDL: give up and take the batch again
@@ -102,12 +102,6 @@ def _keys_table(index: int) -> sql.Identifier:
     return sql.Identifier(f"live_keys_{index}")
 
 
-def _columns(conn: psycopg.Connection, model: LiveModel) -> list[str]:
-    return [r[0] for r in conn.execute(
-        "SELECT attname FROM pg_attribute WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped "
-        "ORDER BY attnum", (model.label,)).fetchall()]
-
-
 def _filters(conn: psycopg.Connection, model: LiveModel, keys: sql.Identifier, alias: str) -> sql.Composable:
     """`= ANY` per key column (what the planner pushes into the model's SQL), then the exact key tuples as a
     hashed `IN`: one per pattern of NULLs among the keys (a journal item without a partner has a NULL key)."""
@@ -138,8 +132,7 @@ def _filters(conn: psycopg.Connection, model: LiveModel, keys: sql.Identifier, a
 
 
 def _rebuild(conn: psycopg.Connection, model: LiveModel, where: sql.Composable | None) -> int:
-    columns = sql.SQL(", ").join(map(sql.Identifier, _columns(conn, model)))
-    compiled = sql.SQL(model.compiled)  # type: ignore[arg-type]  # dbt's compiled SQL of our own project
+    columns, compiled = table_columns(conn, model), model.query
     if where is None:
         conn.execute(sql.SQL("DELETE FROM {}").format(model.relation))
         return conn.execute(sql.SQL("INSERT INTO {} ({}) SELECT {} FROM ({}) AS q").format(

@@ -10,7 +10,7 @@ import psycopg
 from psycopg import sql
 
 from dagster_project.config import database
-from dagster_project.live.catalog import Catalog, LiveModel
+from dagster_project.live.catalog import Catalog, LiveModel, table_columns
 
 
 @dataclass(frozen=True)
@@ -25,10 +25,7 @@ class Difference:
 
 
 def compare(conn: psycopg.Connection, model: LiveModel) -> Difference:
-    columns = sql.SQL(", ").join(sql.Identifier(r[0]) for r in conn.execute(
-        "SELECT attname FROM pg_attribute WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped "
-        "ORDER BY attnum", (model.label,)).fetchall())
-    compiled = sql.SQL(model.compiled)  # type: ignore[arg-type]  # dbt's compiled SQL of our own project
+    columns, compiled = table_columns(conn, model), model.query
     live = sql.SQL("SELECT {} FROM {}").format(columns, model.relation)
     built = sql.SQL("SELECT {} FROM ({}) AS q").format(columns, compiled)
     count = "SELECT count(*) FROM ({} EXCEPT ALL {}) AS d"

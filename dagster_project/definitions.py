@@ -9,6 +9,7 @@ from dagster_project.ops.defs import ops_definitions
 from dagster_project.replication.defs import replication_definitions
 from dagster_project.resources.postgres import current_environment, database_resources
 from dagster_project.superset.defs import superset_definitions
+from dagster_project.webhooks.defs import webhooks_definitions
 
 _env = current_environment()
 # Steps run in the run worker's own process: a second process per step would load the code location again
@@ -16,5 +17,5 @@ _env = current_environment()
 defs = Definitions.merge(
     Definitions(resources=database_resources(_env), executor=in_process_executor),
     replication_definitions(_env), dbt_definitions(_env), superset_definitions(_env), ops_definitions(_env),
-    ocr_definitions(_env), live_definitions(_env),
+    ocr_definitions(_env), live_definitions(_env), webhooks_definitions(_env),
 )

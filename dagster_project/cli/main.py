@@ -16,6 +16,7 @@ from dagster_project.cli.ocr_cmd import ocr
 from dagster_project.cli.odoo_cmd import odoo
 from dagster_project.cli.replication_cmd import replication
 from dagster_project.cli.stack_cmd import stack
+from dagster_project.cli.webhooks_cmd import webhooks
 
 
 def _check_project_dir(ctx: click.Context, _param: click.Parameter, value: Path | None) -> Path | None:
@@ -55,5 +56,6 @@ cli.add_command(ocr)
 cli.add_command(live)
 cli.add_command(mcp)
 cli.add_command(approve)
+cli.add_command(webhooks)
 for command in DASHBOARD_COMMANDS:
     cli.add_command(command)

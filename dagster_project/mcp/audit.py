@@ -15,9 +15,8 @@ import psycopg
 from psycopg import sql
 from psycopg.types.json import Jsonb
 
-from dagster_project.config import database
+from dagster_project.config import database, schemas
 from dagster_project.config.redact import MASK, redact
-from dagster_project.config.schemas import ensure_schema
 
 SCHEMA = "ops"
 SECRET_KEY = re.compile(r"pass|secret|token|key|credential|dsn|auth", re.I)
@@ -34,11 +33,7 @@ TABLES = {
 
 
 def ensure_tables(conn: psycopg.Connection, tables: dict[str, str] = TABLES) -> None:
-    """Each `ops.<table> (<columns>)` that is missing; columns are constants of this package, never input."""
-    ensure_schema(conn, SCHEMA)
-    for table, columns in tables.items():
-        conn.execute(sql.SQL("CREATE TABLE IF NOT EXISTS {} (" + columns + ")")  # columns: constants above
-                     .format(sql.Identifier(SCHEMA, table)))
+    schemas.ensure_tables(conn, SCHEMA, tables)
 
 
 def scrub(value: Any, key: str = "") -> Any:

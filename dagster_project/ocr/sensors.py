@@ -7,6 +7,9 @@ or killed and then failed by run monitoring through the `dagster/max_runtime` ta
 folder is requested again, with the next attempt number, after a back-off. Loading is idempotent by content
 hash, so a retried batch never duplicates what the failed attempt committed. The cursor keeps the attempt
 of each open batch.
+
+The webhook service claims batches too (`<batch>-webhook`, docs/webhooks.md) and launches their first run
+itself; the sensor leaves such a batch alone for a minute, then requests its run as for any other.
 """
 
 from __future__ import annotations
@@ -41,6 +44,8 @@ MAX_RUNTIME_TAG = "dagster/max_runtime"  # read by Dagster's run monitoring, whi
 MAX_OPEN_BATCHES = 100  # no new claims while this many batches wait for their runs
 MAX_BACKOFF_SECONDS = 3600
 FINISHED = {DagsterRunStatus.SUCCESS, DagsterRunStatus.FAILURE, DagsterRunStatus.CANCELED}
+WEBHOOK_BATCH_SUFFIX = "-webhook"  # claimed by the webhook service, which launches the first run itself
+WEBHOOK_LAUNCH_GRACE_SECONDS = 60  # after this with no run, the service is taken to have died: the sensor asks
 
 
 @dataclass
@@ -104,7 +109,9 @@ def evaluate(instance: DagsterInstance, settings: OcrSettings, attempts: dict[st
         record = runs.get(batch)
         ran = int(record.dagster_run.tags.get(ATTEMPT_TAG, "1")) if record else 0
         attempt = max(attempts.get(batch, 1), ran)
-        if ran < attempt:
+        if ran < attempt and ran == 0 and _launching(settings, batch, now):
+            pass  # the webhook service is launching this batch's run
+        elif ran < attempt:
             # Claimed but no run yet (the daemon stopped between claim and launch): ask again; the run key
             # makes a second request for a run that does exist a no-op.
             tick.requests.append(run_request(batch, attempt, files, settings))
@@ -116,6 +123,15 @@ def evaluate(instance: DagsterInstance, settings: OcrSettings, attempts: dict[st
     if len(tick.attempts) < MAX_OPEN_BATCHES:
         _claim_new(settings, now, tick)
     return tick
+
+
+def _launching(settings: OcrSettings, batch: str, now: float) -> bool:
+    if not batch.endswith(WEBHOOK_BATCH_SUFFIX):
+        return False
+    try:
+        return (settings.claimed / batch).stat().st_mtime + WEBHOOK_LAUNCH_GRACE_SECONDS > now
+    except FileNotFoundError:
+        return False
 
 
 def _claim_new(settings: OcrSettings, now: float, tick: Tick) -> None:

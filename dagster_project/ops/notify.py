@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 import os
 import time
+from collections.abc import Mapping
+from typing import Any
 
 import httpx
 
@@ -20,18 +22,19 @@ class NotificationFailed(Exception):
     webhook URL is the secret, and httpx's own messages carry it."""
 
 
-def post_message(text: str, webhook: str | None = None, *, kind: str = "notification") -> bool:
+def post_message(text: str, webhook: str | None = None, *, kind: str = "notification",
+                 fields: Mapping[str, Any] | None = None) -> bool:
     """Post `text` to the incoming webhook; True when it was posted, False when only logged.
 
     A webhook that answers with an error, or cannot be reached, raises `NotificationFailed` so the
-    caller's run shows it.
+    caller's run shows it. `fields` are added to the message (a slash command's `response_type`).
     """
     webhook = webhook or os.environ.get(WEBHOOK_VARIABLE)
     if not webhook:
         log.warning("%s is not set; %s logged only:\n%s", WEBHOOK_VARIABLE, kind, text)
         return False
     try:
-        httpx.post(webhook, json={"text": text}, timeout=10).raise_for_status()
+        httpx.post(webhook, json={**(fields or {}), "text": text}, timeout=10).raise_for_status()
     except httpx.HTTPStatusError as exc:  # `from None`: the chained httpx error names the URL
         raise NotificationFailed(f"the Mattermost webhook at {mask_url(webhook)} answered "
                                  f"{exc.response.status_code} {exc.response.reason_phrase}") from None
@@ -42,17 +45,17 @@ def post_message(text: str, webhook: str | None = None, *, kind: str = "notifica
 
 
 def post_with_retry(text: str, webhook: str | None = None, *, kind: str = "notification", attempts: int = 3,
-                    pause: float = 1.0) -> bool:
+                    pause: float = 1.0, fields: Mapping[str, Any] | None = None) -> bool:
     """`post_message`, retried on a network or HTTP error (a webhook restarting). The last error is raised
     after the text has been logged, so the message survives in the log even then."""
     for attempt in range(1, attempts):
         try:
-            return post_message(text, webhook, kind=kind)
+            return post_message(text, webhook, kind=kind, fields=fields)
         except NotificationFailed as exc:
             log.warning("%s: attempt %d of %d failed (%s); retrying", kind, attempt, attempts, exc)
             time.sleep(pause * attempt)
     try:
-        return post_message(text, webhook, kind=kind)
+        return post_message(text, webhook, kind=kind, fields=fields)
     except NotificationFailed as exc:
         log.error("%s could not be posted after %d attempts (%s):\n%s", kind, attempts, exc, text)
         raise

@@ -20,6 +20,7 @@ from dagster_project import paths
 from dagster_project.config import database
 from dagster_project.config.dotenv import write_env_file
 from dagster_project.config.matrix import load_matrix
+from dagster_project.config.webhooks import DEFAULT_PORT, PORT_VARIABLE, SECRET_VARIABLE, SLASH_TOKEN_VARIABLE
 from dagster_project.deploy.instance import write_local
 from dagster_project.stack import secrets
 from dagster_project.stack.errors import StackError
@@ -61,7 +62,7 @@ def mask(dsn: str) -> str:
 
 class LocalStack:
     def __init__(self, state_dir: Path | None = None, port: int | None = None, dagster_port: int = 3000,
-                 superset_port: int | None = None):
+                 superset_port: int | None = None, webhooks_port: int | None = None):
         self.state_dir = (state_dir or paths.state_dir()).resolve()
         # The project's .env.local belongs to the default stack; a scratch stack (tests, benchmarks) keeps
         # its own so it never overwrites the developer's.
@@ -69,6 +70,7 @@ class LocalStack:
         self.postgres = LocalPostgres(self.state_dir, port)
         self.superset = SupersetRuntime(self.state_dir, superset_port)
         self.dagster_port = dagster_port
+        self.webhooks_port = webhooks_port or int(os.environ.get(PORT_VARIABLE) or DEFAULT_PORT)
         self.dagster_home = self.state_dir / "dagster_home"
 
     # -- connection strings ----------------------------------------------------------------------
@@ -80,6 +82,7 @@ class LocalStack:
         """The local instance-matrix variables, named as the matrix names them."""
         local = load_matrix().resolve("local")
         admin_user, admin_pass = self.superset_admin()
+        creds = secrets.load_or_create(self.state_dir)
         first = {(svc, purpose): names[0] for svc in ("odoo", "supabase", "superset")
                  for purpose, names in local.services[svc].variables.items()}
         return {
@@ -99,6 +102,8 @@ class LocalStack:
             "DAGSTER_WEBSERVER_URL": f"http://127.0.0.1:{self.dagster_port}",
             "HYBRID_STATE_DIR": str(self.state_dir),
             "HYBRID_PG_PORT": str(self.postgres.port),
+            SECRET_VARIABLE: creds["webhook_secret"],
+            SLASH_TOKEN_VARIABLE: creds["mattermost_slash_token"],
         }
 
     def superset_admin(self) -> tuple[str, str]:
@@ -143,6 +148,10 @@ class LocalStack:
                     progress(f"started {process.spec.name} (log: {process.log})")
                 else:
                     progress(f"{process.spec.name} already running")
+            webhooks = self.webhooks()
+            if webhooks.start(progress=progress):
+                progress(f"started the webhook service on {webhooks.spec.ready_url.removesuffix('/health')} "
+                         f"(log: {webhooks.log})")
 
     def up_superset(self, progress: Progress = print) -> None:
         """Start Superset (installing it on first use) and register the warehouse in it."""
@@ -167,6 +176,14 @@ class LocalStack:
         return BackgroundProcess(ProcessSpec("live-worker", argv, self.env_values(), paths.PROJECT_ROOT),
                                  self.state_dir)
 
+    def webhooks(self) -> BackgroundProcess:
+        """`hybrid webhooks serve --env local` (docs/webhooks.md): it launches runs, so it starts with Dagster."""
+        argv = [str(Path(sys.executable).parent / "hybrid"), "webhooks", "serve", "--env", "local", "--host",
+                "127.0.0.1", "--port", str(self.webhooks_port)]
+        return BackgroundProcess(ProcessSpec("webhooks", argv, self.env_values(), paths.PROJECT_ROOT,
+                                             ready_url=f"http://127.0.0.1:{self.webhooks_port}/health"),
+                                 self.state_dir)
+
     def live_installed(self) -> bool:
         """Whether `hybrid live setup` has put the change record into the local warehouse."""
         if not self.postgres.state().running:
@@ -180,6 +197,8 @@ class LocalStack:
             progress(f"started the live worker (log: {worker.log})")
 
     def down(self, progress: Progress = print) -> None:
+        if self.webhooks().stop():
+            progress("stopped the webhook service")
         if self.live_worker().stop():
             progress("stopped the live worker")
         for process in reversed(self._dagster_processes()):
@@ -205,6 +224,9 @@ class LocalStack:
             url = process.spec.ready_url.removesuffix("/server_info") if process.spec.ready_url else None
             statuses.append(ServiceStatus(process.spec.name, "running" if process.pid() else "stopped", url,
                                           mask(self.dsn("dagster", "dagster"))))
+        webhooks = self.webhooks()
+        statuses.append(ServiceStatus("webhooks", "running" if webhooks.pid() else "stopped",
+                                      f"http://127.0.0.1:{self.webhooks_port}", mask(self.dsn("ops", "postgres"))))
         statuses.append(ServiceStatus("live-worker", "running" if self.live_worker().pid() else "stopped", None,
                                       mask(self.dsn("dbt", "postgres"))))
         statuses.append(ServiceStatus("superset", self.superset.state(), self.superset.url,

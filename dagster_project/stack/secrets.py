@@ -9,7 +9,8 @@ from pathlib import Path
 from dagster_project.config.files import write_private
 
 LOCAL_SECRETS = ("postgres", "odoo", "superset", "dagster", "superset_admin", "superset_secret_key",
-                 "odoo_replicator", "superset_reader", "dbt", "ocr", "ops", "agent")
+                 "odoo_replicator", "superset_reader", "dbt", "ocr", "ops", "agent", "webhook_secret",
+                 "mattermost_slash_token")
 
 
 def load_or_create(state_dir: Path) -> dict[str, str]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from dagster_project.config.checkout import read_checkout
+from dagster_project.config.checkout import Checkout, read_checkout
 from dagster_project.config.matrix import Environment, load_matrix
 from dagster_project.superset.apply import ApplyResult, apply_bundle, apply_security_only
 from dagster_project.superset.bundle import Bundle, compile_bundle
@@ -59,18 +59,21 @@ def live_rows(env: Environment) -> dict[str, LiveRow]:
         return list_live(api)
 
 
-def plan(env: Environment, bundle: Bundle, live: dict[str, LiveRow] | None = None) -> Plan:
+def plan(env: Environment, bundle: Bundle, live: dict[str, LiveRow] | None = None,
+         source: Checkout | None = None) -> Plan:
+    """`source`: the code the bundle was compiled from when it is not the checkout (a branch's commit)."""
     with client(env) as api:
         return compute_plan(bundle, api, last_apply(state_dsn(env), bundle.env), live=live, meta_dsn=meta_dsn(env),
-                            source=read_checkout())
+                            source=source or read_checkout())
 
 
 def apply(env: Environment, bundle: Bundle, *, prune: bool = False, approve: bool = False, partial: bool = False,
-          progress: Progress = lambda _: None, live: dict[str, LiveRow] | None = None) -> ApplyResult:
+          progress: Progress = lambda _: None, live: dict[str, LiveRow] | None = None,
+          source: Checkout | None = None) -> ApplyResult:
     with client(env) as api:
         return apply_bundle(bundle, api, state_dsn(env), prune=prune, protected=env.protected, approve=approve,
-                            partial=partial, progress=progress, meta_dsn=meta_dsn(env), source=read_checkout(),
-                            deploy_branch=env.deploy_branch, live=live)
+                            partial=partial, progress=progress, meta_dsn=meta_dsn(env),
+                            source=source or read_checkout(), deploy_branch=env.deploy_branch, live=live)
 
 
 def apply_security(env: Environment, bundle: Bundle, *, prune: bool = False, approve: bool = False,

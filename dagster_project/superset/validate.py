@@ -51,9 +51,8 @@ class ValidationFailed(Exception):
         super().__init__(f"{len(problems)} problem(s):\n" + "\n".join(f"  {p}" for p in problems))
 
 
-def load_marts(manifest: Path | None = None) -> dict[str, set[str]]:
-    """`schema.table` -> column names, for every dbt model in the manifest: the one given (or
-    HYBRID_DBT_MANIFEST), else this project's, parsed first when the clone has none yet."""
+def manifest_path(manifest: Path | None = None) -> Path:
+    """The manifest given (or HYBRID_DBT_MANIFEST), else this project's, parsed first when the clone has none yet."""
     path = manifest or (Path(os.environ["HYBRID_DBT_MANIFEST"]) if os.environ.get("HYBRID_DBT_MANIFEST") else None)
     if path is None:
         try:
@@ -63,9 +62,17 @@ def load_marts(manifest: Path | None = None) -> dict[str, set[str]]:
     if not path.exists():
         raise ValidationFailed([Problem(path, None, "dbt manifest not found; fix: name an existing manifest.json, "
                                                     "or leave --manifest out to use (and build) the project's")])
-    nodes = json.loads(path.read_text())["nodes"].values()
-    return {f"{n['schema']}.{n.get('alias') or n['name']}": set(n.get("columns") or {})
-            for n in nodes if n["resource_type"] == "model"}
+    return path
+
+
+def model_nodes(manifest: Path | None = None) -> list[dict]:
+    return [n for n in json.loads(manifest_path(manifest).read_text())["nodes"].values()
+            if n["resource_type"] == "model"]
+
+
+def load_marts(manifest: Path | None = None) -> dict[str, set[str]]:
+    """`schema.table` -> column names, for every dbt model in the manifest (`manifest_path`)."""
+    return {f"{n['schema']}.{n.get('alias') or n['name']}": set(n.get("columns") or {}) for n in model_nodes(manifest)}
 
 
 def validate(bundle: Bundle, marts: dict[str, set[str]]) -> list[Problem]:

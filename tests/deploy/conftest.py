@@ -46,7 +46,9 @@ def env_values(env_raw: dict[str, str]) -> dict[str, str]:
 # Variables .env.example may leave empty: docker-compose.yml gives them `:-` defaults.
 OPTIONAL = {"MATTERMOST_WEBHOOK_URL", "BIG_INVOICE_THRESHOLD", "DAGSTER_RETENTION_DAYS",
             "DAGSTER_RETENTION_FAILED_DAYS", "OCR_SERVICE_URL",
-            "HYBRID_MCP_TOKEN", "OCR_URL_ALLOWED_HOSTS"}  # the MCP service's, in its own profile
+            "HYBRID_MCP_TOKEN", "OCR_URL_ALLOWED_HOSTS",  # the MCP service's, in its own profile
+            "HYBRID_WEBHOOK_SECRET", "MATTERMOST_SLASH_TOKEN", "HYBRID_BRANCH_REPO_HOST",
+            "HYBRID_WEBHOOK_URL"}  # the webhook service's
 
 
 @pytest.fixture(scope="module")

@@ -20,10 +20,10 @@ from dagster_project.superset.venv import SUPERSET_VERSION
 from tests.deploy.compose import CADDYFILE, ROOT, caddy_routes, environment, postgres_url, raw_compose
 
 LONG_RUNNING = {"postgres", "odoo", "superset", "dagster-code", "dagster-webserver", "dagster-daemon", "caddy", "mcp",
-                "live-worker"}
+                "live-worker", "webhooks"}
 ONE_SHOT = {"odoo-init", "superset-init", "dagster-prepare"}
 PROJECT_IMAGE_SERVICES = {"dagster-prepare", "dagster-code", "dagster-webserver", "dagster-daemon", "hybrid", "mcp",
-                          "live-worker"}
+                          "live-worker", "webhooks"}
 
 
 def test_the_file_is_valid_against_the_compose_specification() -> None:
@@ -111,10 +111,10 @@ def test_the_deployment_serves_the_matrix_environment_and_its_odoo_database(comp
     services = compose["services"]
     for name in ("dagster-code", "hybrid"):
         assert environment(services[name])["HYBRID_ENV"] == served.name
-    for name in ("mcp", "live-worker"):
+    for name in ("mcp", "live-worker", "webhooks"):
         command = services[name]["command"]
         assert command[command.index("--env") + 1] == served.name, name
-    assert services["mcp"]["profiles"] == ["mcp"]
+    assert services["mcp"]["profiles"] == ["mcp"] and services["webhooks"]["profiles"] == ["webhooks"]
     assert f"--database={served.odoo.database}" in services["odoo"]["command"]
     assert f"--database={served.odoo.database}" in services["odoo-init"]["command"]
     # --database without --db-filter: Odoo never lists the server's databases (it may connect to its own only)
@@ -140,6 +140,10 @@ def test_the_code_server_alone_holds_the_jobs_credentials_and_only_the_cli_the_s
     mcp_env = environment(services["mcp"])
     assert mcp_env == {**code_env, **{k: mcp_env[k] for k in ("HYBRID_MCP_TOKEN", "DAGSTER_GRAPHQL_URL",
                                                                "OCR_URL_ALLOWED_HOSTS")}}
+    hooks_env = environment(services["webhooks"])
+    assert hooks_env == {**code_env, **{k: hooks_env[k] for k in (
+        "HYBRID_WEBHOOK_SECRET", "MATTERMOST_SLASH_TOKEN", "DAGSTER_GRAPHQL_URL", "OCR_URL_ALLOWED_HOSTS",
+        "HYBRID_BRANCH_REPO")}}
     for name in ("dagster-webserver", "dagster-daemon", "dagster-prepare"):
         assert set(environment(services[name])) == set(instance.STORAGE_VARIABLES.values()), name
     holders = {name for name, body in services.items() if any(
@@ -159,7 +163,7 @@ def test_no_container_gets_the_docker_socket_and_each_joins_only_the_networks_it
         "superset": {"data", "web-superset"}, "dagster-prepare": {"data"}, "dagster-code": {"data", "dagster", "proxy"},
         "dagster-webserver": {"data", "dagster", "web-dagster"}, "dagster-daemon": {"data", "dagster"},
         "caddy": {"proxy", "web-odoo", "web-superset", "web-dagster"}, "hybrid": {"data", "proxy"},
-        "mcp": {"data", "dagster", "proxy"}, "live-worker": {"data"}}
+        "mcp": {"data", "dagster", "proxy"}, "live-worker": {"data"}, "webhooks": {"data", "dagster", "proxy"}}
     # Only the proxy's network leaves the host; each web UI shares a network with the proxy and nobody else
     # (the Dagster webserver's GraphQL API answers only behind the proxy's login).
     assert {name for name, body in compose["networks"].items() if not (body or {}).get("internal")} == {"proxy"}
@@ -168,7 +172,7 @@ def test_no_container_gets_the_docker_socket_and_each_joins_only_the_networks_it
     # The code server's gRPC port is reachable from the Dagster services only, and from the MCP server, which
     # launches runs through the webserver's GraphQL API there (behind its own bearer token).
     assert {name for name, joined in networks.items() if "dagster" in joined} == {
-        "dagster-code", "dagster-webserver", "dagster-daemon", "mcp"}
+        "dagster-code", "dagster-webserver", "dagster-daemon", "mcp", "webhooks"}
 
 
 def test_every_postgres_client_verifies_the_server_against_the_deployments_ca(compose: dict[str, Any],
@@ -199,6 +203,9 @@ def test_the_dagster_services_load_the_code_location_pyproject_names(compose: di
         assert command[command.index("-w") + 1] == "/opt/dagster/workspace.yaml"
 
 
+FEATURE_SECRETS = {"HYBRID_WEBHOOK_SECRET"}  # empty turns a feature off (the webhook service refuses to start)
+
+
 def test_no_secret_is_written_in_the_compose_file() -> None:
     text = (ROOT / "docker-compose.yml").read_text()
     credential = re.compile(r"(PASSWORD|PASS|SECRET|KEY|TOKEN|HASH|_URL|_URI)$")
@@ -207,6 +214,7 @@ def test_no_secret_is_written_in_the_compose_file() -> None:
         for name, value in environment(body).items():
             if credential.search(name):  # the value is one variable from .env, nothing written here
                 assert re.fullmatch(r"\$\{[A-Z0-9_]+(:[?-][^}]*)?\}", value), f"{service}.{name} = {value!r}"
-            if required.search(name):  # and a secret is required: Compose stops when it is empty
+            if required.search(name) and name not in FEATURE_SECRETS:  # a required secret: Compose stops when
+                # it is empty
                 assert re.fullmatch(r"\$\{[A-Z0-9_]+:\?[^}]+\}", value), f"{service}.{name} = {value!r}"
     assert not re.search(r"://[^:/\s]+:[^@$\s]+@", text), "a connection string with a literal password"

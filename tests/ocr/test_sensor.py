@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from collections import Counter
 from decimal import Decimal
 from pathlib import Path
@@ -13,7 +14,7 @@ import pytest
 from dagster import DagsterInstance, Definitions, SensorResult, build_sensor_context
 
 from dagster_project.ocr.inbox import from_token
-from dagster_project.ocr.sensors import SENSOR_NAME
+from dagster_project.ocr.sensors import SENSOR_NAME, WEBHOOK_BATCH_SUFFIX, WEBHOOK_LAUNCH_GRACE_SECONDS
 from dagster_project.ocr.settings import OcrSettings, load_settings
 from tests.ocr.helpers import Warehouse, drop, execute, files_under, invoice
 
@@ -103,3 +104,15 @@ def test_a_tick_never_claims_more_than_its_cap(ocr_defs: Definitions, instance: 
     result = tick(ocr_defs, instance)
     assert [len(r.run_config["ops"]["ocr_load"]["config"]["files"]) for r in result.run_requests] == [8, 8, 8, 6]
     assert len([p for p in Path(ocr_env.inbox).iterdir() if p.is_file()]) == 70
+
+
+def test_a_batch_the_webhook_service_claimed_waits_for_its_launch_then_the_sensor_takes_it(
+        ocr_defs: Definitions, instance: DagsterInstance, ocr_env: OcrSettings) -> None:
+    folder = ocr_env.claimed / f"20261207T000000-0a0b0c0d{WEBHOOK_BATCH_SUFFIX}"
+    folder.mkdir(parents=True)
+    drop(folder, "job-7.json", invoice("WH-7", 700))
+    assert tick(ocr_defs, instance).run_requests == [], "the service launches its own run first"
+    old = time.time() - WEBHOOK_LAUNCH_GRACE_SECONDS - 1
+    os.utime(folder, (old, old))  # the service died between its claim and its launch
+    taken = tick(ocr_defs, instance)
+    assert requested_files(taken) == ["job-7.json"] and taken.run_requests[0].tags["ocr/batch"] == folder.name

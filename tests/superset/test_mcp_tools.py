@@ -15,7 +15,6 @@ from pathlib import Path
 
 import psycopg
 import pytest
-import yaml
 from psycopg import sql
 
 from dagster_project.stack.local import LocalStack
@@ -25,6 +24,7 @@ from dagster_project.stack.scratch import free_port
 from dagster_project.superset.control import environment, state_dsn
 from tests.ocr.rendering import InvoiceSpec, Item, render_png, render_text_pdf
 from tests.superset.conftest import RunningSuperset
+from tests.superset.dagster_web import own_webserver
 from tests.superset.dashboards import Plane
 from tests.superset.mcp_session import applied_plane, calls, error, ok, run
 
@@ -139,19 +139,8 @@ def test_agents_insert_rows_only_into_their_ops_tables_and_all_or_none(plane: Pl
 
 
 def _dagster(stack: LocalStack, marts_dsn: str, monkeypatch: pytest.MonkeyPatch, home: Path) -> BackgroundProcess:
-    """The stack's webserver, building dbt into the marts database (seeded with Odoo rows). Its instance
-    launches runs at once (Dagster's DefaultRunCoordinator) and no daemon runs: no sensor, schedule or
-    automation may touch the marts other tests read; only the run the agent launches."""
-    stack.dagster_port = free_port()
-    monkeypatch.setenv("DAGSTER_WEBSERVER_URL", f"http://127.0.0.1:{stack.dagster_port}")
-    stack._prepare_dagster(lambda _: None)
-    instance = yaml.safe_load((stack.dagster_home / "dagster.yaml").read_text())
-    instance["run_coordinator"] = {"module": "dagster.core.run_coordinator", "class": "DefaultRunCoordinator"}
-    (home / "dagster.yaml").write_text(yaml.safe_dump(instance))
-    webserver = next(p for p in stack._dagster_processes() if p.spec.name == "dagster-webserver")
-    spec = dataclasses.replace(webserver.spec, env={**webserver.spec.env, "SUPABASE_DBT_URL_LOCAL": marts_dsn,
-                                                    "DAGSTER_HOME": str(home)})
-    return BackgroundProcess(spec, stack.state_dir)
+    """The test's webserver, building dbt into the marts database (seeded with Odoo rows)."""
+    return own_webserver(stack, home, monkeypatch, {"SUPABASE_DBT_URL_LOCAL": marts_dsn})
 
 
 def test_an_agent_launches_a_dagster_run_and_follows_it_to_the_end(

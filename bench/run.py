@@ -49,7 +49,7 @@ def superset_figures(stack: LocalStack) -> dict[str, object]:
     import psycopg
     from psycopg import sql
 
-    from dagster_project.stack.provision import READER_ROLE
+    from dagster_project.config.roles import READER_ROLE
     from dagster_project.superset.client import SupersetClient
 
     marts = bench_dbt.BENCH_DATABASE

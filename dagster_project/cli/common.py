@@ -14,9 +14,8 @@ import psycopg
 from dagster_project.config.matrix import Environment, MatrixError, load_matrix
 from dagster_project.stack.errors import StackError
 
-EXIT_OK = 0
+# 0 is success and 2 a bad command line (click's own status)
 EXIT_UNHEALTHY = 1  # a check found a problem (health, status, drift)
-EXIT_USAGE = 2  # click's own status for a bad command line
 EXIT_CONFIG = 3  # instance matrix or a missing environment variable
 EXIT_STACK = 4  # the local stack could not do what was asked
 EXIT_DATABASE = 5  # a database refused or failed

@@ -22,10 +22,11 @@ from dagster_project.cli.common import (
     resolve_env,
 )
 from dagster_project.config import database
-from dagster_project.ocr.settings import SettingsError, load_settings
+from dagster_project.config.environ import SettingError
+from dagster_project.ocr.settings import load_settings
 
 # A bad OCR_* variable: the message names it and the fix.
-settings_errors = failing_with(EXIT_CONFIG, SettingsError)
+settings_errors = failing_with(EXIT_CONFIG, SettingError)
 
 
 @click.group()

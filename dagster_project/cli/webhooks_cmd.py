@@ -6,7 +6,8 @@ import click
 import uvicorn
 
 from dagster_project.cli import common
-from dagster_project.config.webhooks import DEFAULT_PORT, SettingsMissing, load_settings
+from dagster_project.config.environ import SettingError
+from dagster_project.config.webhooks import DEFAULT_PORT, load_settings
 from dagster_project.superset.control import state_dsn
 from dagster_project.webhooks.app import build_app
 
@@ -34,7 +35,7 @@ def serve(env_name: str, host: str, port: int) -> None:
     environment = common.resolve_env(env_name)
     try:
         settings = load_settings(environment.name)
-    except SettingsMissing as exc:
+    except SettingError as exc:
         common.fail(str(exc), common.EXIT_CONFIG)
         return
     app = build_app(settings, state_dsn(environment))

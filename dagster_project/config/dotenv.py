@@ -1,33 +1,38 @@
-"""A minimal reader and writer for `KEY=VALUE` env files (the stack's `.env.local`)."""
+"""`.env` files (the stack's `.env.local`), read by python-dotenv's parser: unquoted values keep their spaces
+(`A=b c` is `b c`), `${...}` is never expanded (a password holding `$` stays as it is), and a line that is not
+`KEY=VALUE` is an error naming the file and line instead of a skipped setting."""
 
 from __future__ import annotations
 
-import shlex
 from collections.abc import Mapping
 from pathlib import Path
+
+from dotenv.parser import parse_stream
 
 from dagster_project.config.files import write_private
 
 
 def read_env_file(path: Path) -> dict[str, str]:
-    """Parse `KEY=VALUE` lines; blank lines and `#` comments are skipped, quotes are shell-style."""
     values: dict[str, str] = {}
     if not path.is_file():
         return values
-    for number, raw in enumerate(path.read_text().splitlines(), start=1):
-        line = raw.strip()
-        if not line or line.startswith("#"):
-            continue
-        key, sep, value = line.removeprefix("export ").partition("=")
-        if not sep or not key.strip().isidentifier():
-            raise ValueError(f"{path}:{number}: expected KEY=VALUE, got {raw!r}")
-        parts = shlex.split(value) if value.strip() else [""]
-        values[key.strip()] = parts[0] if parts else ""
+    with path.open(encoding="utf-8") as stream:
+        for binding in parse_stream(stream):
+            if binding.error:
+                raise ValueError(f"{path}:{binding.original.line}: expected KEY=VALUE, got "
+                                 f"{binding.original.string.strip()!r}")
+            if binding.key is not None:
+                values[binding.key] = binding.value or ""
     return values
+
+
+def _quoted(value: str) -> str:
+    """Double-quoted as python-dotenv reads it back exactly (backslash, quote and newline escaped)."""
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
 
 
 def write_env_file(path: Path, values: Mapping[str, str], header: str) -> None:
     """Write atomically with mode 0600: the file holds local passwords."""
     lines = [f"# {line}" for line in header.splitlines()]
-    lines += [f"{key}={shlex.quote(value)}" for key, value in values.items()]
+    lines += [f"{key}={_quoted(value)}" for key, value in values.items()]
     write_private(path, "\n".join(lines) + "\n")

@@ -9,6 +9,11 @@ from contextlib import contextmanager
 from decimal import Decimal, InvalidOperation
 
 
+class SettingError(ValueError):
+    """A setting's variable is missing or holds a value that cannot be used; the message names the variable
+    and the fix. One class for every settings module (OCR, operations, the webhook service)."""
+
+
 @contextmanager
 def environ_overrides(values: Mapping[str, str]) -> Iterator[Mapping[str, str]]:
     """Set `values` in os.environ for the block, then restore what was there (or remove what was not)."""

@@ -7,6 +7,8 @@ import re
 from collections.abc import Iterable
 
 import httpx
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 MASK = "***"
 # The password of a connection string: postgresql://user:<password>@host (psycopg, SQLAlchemy, libpq URIs).
@@ -28,6 +30,26 @@ def mask_url(url: str) -> str:
         return MASK
     port = f":{parsed.port}" if parsed.port else ""
     return f"{parsed.scheme}://{parsed.host}{port}/{MASK}"
+
+
+def mask_dsn(dsn: str, mask: str = MASK) -> str:
+    """A connection string with its password replaced by `mask`, parsed by SQLAlchemy (a libpq `key=value`
+    string, which is no URL, is scrubbed as text)."""
+    try:
+        url = make_url(dsn)
+    except ArgumentError:
+        return redact(dsn)
+    if url.password is None:
+        return dsn
+    return url.render_as_string(hide_password=True).replace(":***@", f":{mask}@", 1)
+
+
+def dsn_password(dsn: str) -> str | None:
+    """The password itself (percent-decoded: `p%40ss` in the URL is the password `p@ss`)."""
+    try:
+        return make_url(dsn).password
+    except ArgumentError:
+        return None
 
 
 def uri_password(uri: str) -> str | None:

@@ -6,6 +6,8 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from dagster_project.config.environ import SettingError
+
 SECRET_VARIABLE = "HYBRID_WEBHOOK_SECRET"
 SLASH_TOKEN_VARIABLE = "MATTERMOST_SLASH_TOKEN"
 MIN_SECRET_LENGTH = 16
@@ -13,10 +15,6 @@ MAX_BODY_BYTES = 1 << 20  # 1 MiB
 MAX_SKEW_SECONDS = 300  # a timestamp further from now is a replay
 PORT_VARIABLE = "HYBRID_WEBHOOKS_PORT"  # the local stack's port for it
 DEFAULT_PORT = 8090
-
-
-class SettingsMissing(ValueError):
-    """The service cannot start: the message names the variable and how to set it."""
 
 
 @dataclass(frozen=True)
@@ -31,6 +29,6 @@ def load_settings(env: str, environ: Mapping[str, str] | None = None) -> Webhook
     secret = environ.get(SECRET_VARIABLE, "")
     if len(secret) < MIN_SECRET_LENGTH:
         state = "is not set" if not secret else f"has {len(secret)} characters (at least {MIN_SECRET_LENGTH})"
-        raise SettingsMissing(f"{SECRET_VARIABLE} {state}: every callback is signed with it; fix: "
+        raise SettingError(f"{SECRET_VARIABLE} {state}: every callback is signed with it; fix: "
                               f"export {SECRET_VARIABLE}=$(openssl rand -hex 32) and give the senders the same value")
     return WebhookSettings(env, secret.encode(), environ.get(SLASH_TOKEN_VARIABLE) or None)

@@ -16,8 +16,15 @@ from psycopg import sql
 
 from dagster_project import paths
 from dagster_project.config.matrix import load_matrix
-from dagster_project.stack.provision import DATABASES, DatabaseSpec, role_attributes
-from dagster_project.stack.roles import create_role, database_access, schema_owner, warehouse_statements
+from dagster_project.config.roles import (
+    DATABASES,
+    DatabaseSpec,
+    create_role,
+    database_access,
+    role_attributes,
+    schema_owner,
+    warehouse_statements,
+)
 
 COMPOSE_ENV = "staging"  # the matrix environment docker-compose.yml serves (docs/deployment.md)
 SCRIPT = paths.PROJECT_ROOT / "docker" / "postgres" / "initdb.d" / "10-hybrid.sh"
@@ -44,7 +51,7 @@ def database_name(local_name: str, env_name: str = COMPOSE_ENV) -> str:
 
 
 def databases(env_name: str = COMPOSE_ENV) -> tuple[DatabaseSpec, ...]:
-    """provision.DATABASES, named for `env_name`."""
+    """roles.DATABASES, named for `env_name`."""
     return tuple(replace(spec, name=database_name(spec.name, env_name)) for spec in DATABASES)
 
 

@@ -16,7 +16,7 @@ import psycopg
 
 from dagster_project.config import database
 from dagster_project.config.matrix import Environment, MissingVariable, runtime_environ
-from dagster_project.stack.local import mask
+from dagster_project.config.redact import mask_dsn
 
 OK, FAILED, SKIPPED = "ok", "failed", "skipped"
 
@@ -96,10 +96,10 @@ def _sql(env: Environment, service: str, purpose: str, label: str, environ: Mapp
                               connect_timeout_s=max(1, int(timeout)), statement_timeout_s=max(1.0, timeout)) as conn:
             conn.execute(query)  # type: ignore[arg-type]  # the matrix's own health query
     except database.DatabaseUnavailable as exc:  # names the variable, the cause and the fix
-        return CheckResult(service, label, FAILED, mask(dsn), "; ".join(str(exc).splitlines()),
+        return CheckResult(service, label, FAILED, mask_dsn(dsn), "; ".join(str(exc).splitlines()),
                            time.monotonic() - started)
     except psycopg.Error as exc:
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        return CheckResult(service, label, FAILED, mask(dsn), f"{first_line} ({env.origin(service, purpose, environ)})",
-                           time.monotonic() - started)
-    return CheckResult(service, label, OK, mask(dsn), query, time.monotonic() - started)
+        return CheckResult(service, label, FAILED, mask_dsn(dsn),
+                           f"{first_line} ({env.origin(service, purpose, environ)})", time.monotonic() - started)
+    return CheckResult(service, label, OK, mask_dsn(dsn), query, time.monotonic() - started)

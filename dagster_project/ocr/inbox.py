@@ -26,8 +26,6 @@ from dagster_project.ocr.documents import DOCUMENT_SUFFIXES
 
 JSON_SUFFIX = ".json"
 IN_PROGRESS_SUFFIXES = (".part", ".tmp", ".partial", ".crdownload", ".download")
-MEDIA_TYPES = {".json": "application/json", ".pdf": "application/pdf", ".png": "image/png", ".jpg": "image/jpeg",
-               ".jpeg": "image/jpeg", ".tif": "image/tiff", ".tiff": "image/tiff"}
 
 
 @dataclass(frozen=True)
@@ -71,10 +69,6 @@ def suffix(name: str) -> str:
 
 def display_name(name: str) -> str:
     return os.fsencode(name).decode("utf-8", "backslashreplace")
-
-
-def media_type(name: str) -> str:
-    return MEDIA_TYPES.get(suffix(name), "application/octet-stream")
 
 
 def safe_name(name: str) -> str:

@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from dagster_project.config.mattermost import NotificationFailed, post_message
 from dagster_project.ocr.pipeline import STATUS_TEXT, BatchReport, Outcome
-from dagster_project.ops.notify import NotificationFailed, post_message
 
 MAX_LISTED = 20
 

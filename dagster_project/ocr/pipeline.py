@@ -20,7 +20,8 @@ import psycopg
 
 from dagster_project.config import database
 from dagster_project.ocr import filing, load
-from dagster_project.ocr.inbox import DOCUMENT_SUFFIXES, JSON_SUFFIX, Arrival, display_name, media_type, safe_name
+from dagster_project.ocr.documents import PDF_HEADER_WINDOW, media_type
+from dagster_project.ocr.inbox import DOCUMENT_SUFFIXES, JSON_SUFFIX, Arrival, display_name, safe_name
 from dagster_project.ocr.settings import OcrSettings
 from dagster_project.ocr.validate import EMPTY_FILE, Invoice, Problem, Rejected, parse_json, validate
 
@@ -84,6 +85,7 @@ class _Work:
     sha256: str
     size: int
     received_at: dt.datetime
+    media_type: str  # from the content: a PNG named .pdf is recorded as the PNG it is
     status: str = "loaded"
     engine: str = "json"
     invoice: Invoice | None = None
@@ -128,10 +130,13 @@ def _hash(arrival: Arrival) -> _Work | None:
     try:
         with arrival.path.open("rb") as handle:
             stat = os.fstat(handle.fileno())
+            head = handle.read(PDF_HEADER_WINDOW)
+            handle.seek(0)
             digest = hashlib.file_digest(handle, "sha256").hexdigest()
     except FileNotFoundError:
         return None
-    return _Work(arrival, digest, stat.st_size, dt.datetime.fromtimestamp(stat.st_mtime, dt.UTC))
+    kind = media_type(head) or ("application/json" if arrival.suffix == JSON_SUFFIX else "application/octet-stream")
+    return _Work(arrival, digest, stat.st_size, dt.datetime.fromtimestamp(stat.st_mtime, dt.UTC), kind)
 
 
 def _rounds(pending: list[_Work]) -> list[list[_Work]]:
@@ -297,7 +302,7 @@ def _extract(work: _Work, settings: OcrSettings) -> dict[str, Any] | None:
 def _row(work: _Work, run_id: str | None) -> load.DocumentRow:
     problem = work.problems[0] if work.problems else None
     return load.DocumentRow(
-        content_sha256=work.sha256, source_name=work.arrival.display, media_type=media_type(work.arrival.name),
+        content_sha256=work.sha256, source_name=work.arrival.display, media_type=work.media_type,
         size_bytes=work.size, engine=work.engine, status=work.status,
         reason=f"{problem.reason}: {problem.message}" if problem else None,
         archive_path=str(work.targets.get(work.arrival.name) or work.existing), run_id=run_id,

@@ -12,11 +12,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from dagster_project import paths
-from dagster_project.config.environ import finite_decimal, positive_int
-
-
-class SettingsError(ValueError):
-    """An OCR_* variable holds a value that cannot be used; the message names it and the fix."""
+from dagster_project.config.environ import SettingError, finite_decimal, positive_int
 
 
 @dataclass(frozen=True)
@@ -73,7 +69,7 @@ def _decimal(env: Mapping[str, str], name: str, default: str, *, low: Decimal,
     value = finite_decimal(raw)
     if value is None or value < low or (high is not None and value > high):
         bounds = f"between {low} and {high}" if high is not None else f"a number >= {low}"
-        raise SettingsError(f"{name}={raw!r} is not {bounds}; fix: export {name}={default} (the default)")
+        raise SettingError(f"{name}={raw!r} is not {bounds}; fix: export {name}={default} (the default)")
     return value
 
 
@@ -81,5 +77,5 @@ def _integer(env: Mapping[str, str], name: str, default: int) -> int:
     raw = env.get(name) or str(default)
     value = positive_int(raw)
     if value is None:
-        raise SettingsError(f"{name}={raw!r} is not a positive integer; fix: export {name}={default} (the default)")
+        raise SettingError(f"{name}={raw!r} is not a positive integer; fix: export {name}={default} (the default)")
     return value

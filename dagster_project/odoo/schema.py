@@ -368,12 +368,6 @@ def create_indexes(conn: psycopg.Connection) -> None:
             conn.execute(statement)
 
 
-def create_schema(conn: psycopg.Connection) -> None:
-    """Create every table with its indexes; a no-op for what already exists."""
-    create_tables(conn)
-    create_indexes(conn)
-
-
 def drop_schema(conn: psycopg.Connection) -> None:
     for table in reversed(TABLES):
         conn.execute(sql.SQL("DROP TABLE IF EXISTS {} CASCADE").format(sql.Identifier(table.name)))

@@ -20,10 +20,10 @@ from dagster import (
 )
 
 from dagster_project.config.matrix import Environment, load_matrix, runtime_environ
+from dagster_project.config.mattermost import post_with_retry
 from dagster_project.health.checks import check_environment
 from dagster_project.ops.health_log import alert_message, changes, configured_environments, previous_statuses, record
 from dagster_project.ops.links import run_url
-from dagster_project.ops.notify import post_with_retry
 from dagster_project.resources.postgres import PostgresResource
 
 JOB_NAME = "instance_health_check"

@@ -9,9 +9,9 @@ from dagster import DefaultSensorStatus, SensorDefinition, SensorEvaluationConte
 
 from dagster_project.config import database
 from dagster_project.config.matrix import Environment
+from dagster_project.config.mattermost import post_message
 from dagster_project.ops.invoice_alerts import Invoice, alert_message, scan, send_pending
 from dagster_project.ops.links import dashboard_slug, dashboard_url
-from dagster_project.ops.notify import post_message
 from dagster_project.ops.settings import big_invoice_threshold
 from dagster_project.resources.postgres import PostgresResource
 

@@ -13,8 +13,8 @@ from dagster import (
 )
 from dagster._utils.error import SerializableErrorInfo
 
+from dagster_project.config.mattermost import post_with_retry
 from dagster_project.ops.links import run_url
-from dagster_project.ops.notify import post_with_retry
 
 SENSOR_NAME = "run_failure_alerts"
 INTERVAL_SECONDS = 30

@@ -7,7 +7,7 @@ import os
 from collections.abc import Mapping
 from decimal import Decimal
 
-from dagster_project.config.environ import finite_decimal, positive_int
+from dagster_project.config.environ import SettingError, finite_decimal, positive_int
 
 THRESHOLD_VARIABLE = "BIG_INVOICE_THRESHOLD"
 DEFAULT_THRESHOLD = Decimal("10000")
@@ -17,10 +17,6 @@ RETENTION_VARIABLE = "DAGSTER_RETENTION_DAYS"
 DEFAULT_RETENTION_DAYS = 30
 FAILED_RETENTION_VARIABLE = "DAGSTER_RETENTION_FAILED_DAYS"
 DEFAULT_FAILED_RETENTION_DAYS = 90
-
-
-class SettingError(ValueError):
-    """An operations variable holds a value that cannot be used; the message names it and the fix."""
 
 
 def big_invoice_threshold(environ: Mapping[str, str] | None = None) -> Decimal:

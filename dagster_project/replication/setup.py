@@ -14,10 +14,10 @@ from dataclasses import asdict, dataclass, field
 import psycopg
 from psycopg import sql
 
+from dagster_project.config.redact import mask_dsn
 from dagster_project.replication import publication, recopy, schema_plan, schema_sync, security, subscription
 from dagster_project.replication.catalog import TableShape, read_tables
 from dagster_project.replication.config import Endpoints, ReplicationConfig, ReplicationError
-from dagster_project.stack.local import mask
 
 Progress = Callable[[str], None]
 
@@ -71,7 +71,7 @@ def setup(endpoints: Endpoints, config: ReplicationConfig, progress: Progress) -
 
 # -- checks ---------------------------------------------------------------------------------------
 def _where(dsn: str) -> str:
-    return mask(dsn).rpartition("@")[2] or mask(dsn)
+    return mask_dsn(dsn).rpartition("@")[2] or mask_dsn(dsn)
 
 
 def check_source(src: psycopg.Connection, repl: psycopg.Connection, endpoints: Endpoints,

@@ -22,7 +22,7 @@ from dagster import (
     multi_asset_check,
 )
 
-from dagster_project.ops.notify import post_message
+from dagster_project.config.mattermost import post_message
 from dagster_project.replication import diagnosis
 from dagster_project.replication.assets import asset_key
 from dagster_project.replication.config import Endpoints, ReplicationConfig

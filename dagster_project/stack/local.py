@@ -20,15 +20,18 @@ from dagster_project import paths
 from dagster_project.config import database
 from dagster_project.config.dotenv import write_env_file
 from dagster_project.config.matrix import load_matrix
+from dagster_project.config.redact import mask_dsn
+from dagster_project.config.roles import READER_DATABASE, READER_ROLE
 from dagster_project.config.webhooks import DEFAULT_PORT, PORT_VARIABLE, SECRET_VARIABLE, SLASH_TOKEN_VARIABLE
 from dagster_project.deploy.instance import write_local
 from dagster_project.stack import secrets
 from dagster_project.stack.errors import StackError
 from dagster_project.stack.postgres import HOST, LocalPostgres
 from dagster_project.stack.process import BackgroundProcess, ProcessSpec
-from dagster_project.stack.provision import READER_DATABASE, READER_ROLE, provision
+from dagster_project.stack.provision import provision
+from dagster_project.stack.superset_runtime import SupersetRuntime, SupersetSettings
 from dagster_project.superset.client import SupersetClient, SupersetError
-from dagster_project.superset.runtime import SupersetRuntime, SupersetSettings
+from dagster_project.superset.templates import load_values
 
 Progress = Callable[[str], None]
 WAREHOUSE_DATABASE = "warehouse"  # the Superset database that reads the warehouse as superset_reader
@@ -49,15 +52,6 @@ class ServiceStatus:
 
     def as_dict(self) -> dict[str, str | None]:
         return asdict(self)
-
-
-def mask(dsn: str) -> str:
-    """Hide the password of a connection string for display."""
-    scheme, sep, rest = dsn.partition("://")
-    creds, at, host = rest.rpartition("@")
-    if not at or ":" not in creds:
-        return dsn
-    return f"{scheme}{sep}{creds.split(':', 1)[0]}:***@{host}"
 
 
 class LocalStack:
@@ -102,6 +96,9 @@ class LocalStack:
             "DAGSTER_WEBSERVER_URL": f"http://127.0.0.1:{self.dagster_port}",
             "HYBRID_STATE_DIR": str(self.state_dir),
             "HYBRID_PG_PORT": str(self.postgres.port),
+            # what the bundle's database reads (superset_assets/environments/local.yaml's database.uri_env)
+            load_values(paths.PROJECT_ROOT / "superset_assets", "local")["database"]["uri_env"]:
+                self.warehouse_reader_uri(),
             SECRET_VARIABLE: creds["webhook_secret"],
             SLASH_TOKEN_VARIABLE: creds["mattermost_slash_token"],
         }
@@ -216,21 +213,21 @@ class LocalStack:
         pg_state = "running" if pg.running else ("stopped" if pg.initialized else "not initialised")
         creds = secrets.load_or_create(self.state_dir)
         statuses = [ServiceStatus("postgres", pg_state, f"postgresql://{HOST}:{pg.port}",
-                                  mask(self.postgres.admin_dsn(creds["postgres"])))]
+                                  mask_dsn(self.postgres.admin_dsn(creds["postgres"])))]
         for name, role, db in DATABASE_SERVICES:
             statuses.append(ServiceStatus(name, self._database_state(pg.running, role, db), None,
-                                          mask(self.dsn(role, db))))
+                                          mask_dsn(self.dsn(role, db))))
         for process in self._dagster_processes():
             url = process.spec.ready_url.removesuffix("/server_info") if process.spec.ready_url else None
             statuses.append(ServiceStatus(process.spec.name, "running" if process.pid() else "stopped", url,
-                                          mask(self.dsn("dagster", "dagster"))))
+                                          mask_dsn(self.dsn("dagster", "dagster"))))
         webhooks = self.webhooks()
         statuses.append(ServiceStatus("webhooks", "running" if webhooks.pid() else "stopped",
-                                      f"http://127.0.0.1:{self.webhooks_port}", mask(self.dsn("ops", "postgres"))))
+                                      f"http://127.0.0.1:{self.webhooks_port}", mask_dsn(self.dsn("ops", "postgres"))))
         statuses.append(ServiceStatus("live-worker", "running" if self.live_worker().pid() else "stopped", None,
-                                      mask(self.dsn("dbt", "postgres"))))
+                                      mask_dsn(self.dsn("dbt", "postgres"))))
         statuses.append(ServiceStatus("superset", self.superset.state(), self.superset.url,
-                                      mask(self.dsn("superset", "superset_meta"))))
+                                      mask_dsn(self.dsn("superset", "superset_meta"))))
         return statuses
 
     # -- helpers ---------------------------------------------------------------------------------

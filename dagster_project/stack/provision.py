@@ -1,5 +1,6 @@
 """Roles, databases and schemas of the local stack, as PRODUCT.md's local instance matrix names them, with
-one least-privilege role per job (stack/roles.py).
+one least-privilege role per job (declared in config/roles.py; deploy/initdb.py renders the same statements
+for Docker).
 
 Idempotent: every statement checks the catalog first, and passwords are re-set from the secrets file so
 `.env.local` and the server always agree. The grants are re-applied on every `up`, in one transaction per
@@ -9,54 +10,20 @@ database, so tables created since are covered and privileges of older versions a
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 import psycopg
 from psycopg import sql
 
 from dagster_project.config import database
-from dagster_project.stack.roles import (
-    JOB_ROLES,
-    ROLE_ATTRIBUTES,
-    WAREHOUSE_DATABASE,
-    WAREHOUSE_SCHEMAS,
+from dagster_project.config.roles import (
+    DATABASES,
+    DatabaseSpec,
     create_role,
     database_access,
+    role_attributes,
     schema_owner,
     warehouse_statements,
 )
-
-
-@dataclass(frozen=True)
-class DatabaseSpec:
-    name: str
-    owner: str
-    schemas: tuple[str, ...] = ()
-    connect: tuple[str, ...] = ()  # roles besides the owner that may connect (nobody else may)
-    temporary: tuple[str, ...] = ()  # of those, the ones that may create temporary tables
-
-
-LOGIN_ROLES = ("odoo", "superset", "dagster")  # the owners of their databases
-# The subscription connects as this role: it may stream WAL and (granted by `hybrid replication setup`)
-# read the published tables, nothing else.
-REPLICATION_ROLES = ("odoo_replicator",)
-REPLICATION_ATTRIBUTES = "LOGIN REPLICATION NOSUPERUSER NOCREATEDB NOCREATEROLE"
-DATABASES = (
-    DatabaseSpec("odoo_local", "odoo", connect=REPLICATION_ROLES),
-    DatabaseSpec(WAREHOUSE_DATABASE, "postgres", WAREHOUSE_SCHEMAS, connect=tuple(r.name for r in JOB_ROLES),
-                 temporary=tuple(r.name for r in JOB_ROLES if r.temporary)),
-    DatabaseSpec("superset_meta", "superset"),
-    DatabaseSpec("dagster", "dagster"),
-)
-# Superset reads the warehouse as this role (roles.JOB_ROLES says what it may read).
-READER_ROLE = "superset_reader"
-READER_DATABASE = WAREHOUSE_DATABASE
-
-
-def role_attributes() -> dict[str, str]:
-    """Every login role the stack creates, with the attributes it is (re)set to."""
-    return {**dict.fromkeys(LOGIN_ROLES, "LOGIN"), **dict.fromkeys(REPLICATION_ROLES, REPLICATION_ATTRIBUTES),
-            **{role.name: ROLE_ATTRIBUTES for role in JOB_ROLES}}
 
 
 def provision(admin_dsn: str, passwords: Mapping[str, str]) -> list[str]:

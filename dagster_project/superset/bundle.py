@@ -11,8 +11,6 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import os
-import re
 import uuid as uuidlib
 import zipfile
 from collections.abc import Mapping
@@ -23,6 +21,8 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from dagster_project import paths
+from dagster_project.config.matrix import runtime_environ
+from dagster_project.config.redact import dsn_password, mask_dsn
 from dagster_project.superset import adopted
 from dagster_project.superset.identity import NAMESPACE, bound_uuid, marker, object_uuid
 from dagster_project.superset.querycontext import ChartFilter, ChartQuery, chart_params, query_context
@@ -35,7 +35,6 @@ VERSION = "1.0.0"
 TIMESTAMP = "2000-01-01T00:00:00+00:00"  # fixed: the bundle's bytes depend on the code only
 MASK = "XXXXXXXXXX"  # Superset's own password mask
 CERTIFIED_BY = "hybrid control plane"
-_URI_PASSWORD = re.compile(r"^([^:/]+://[^:/@]+:)([^@]*)@")
 # A dataset refresh adds this metric when it is missing: shipping it keeps refreshes from rewriting datasets.
 COUNT_METRIC = {"name": "count", "expression": "COUNT(*)", "label": "COUNT(*)", "type": "count"}
 KIND_DIRS = {"database": "databases", "dataset": "datasets", "chart": "charts", "dashboard": "dashboards"}
@@ -156,23 +155,18 @@ def compile_bundle(sources: AssetSources, *, resolve_uri: bool = True,
 
 
 def database_uri(sources: AssetSources, environ: Mapping[str, str] | None = None) -> tuple[str, str | None]:
-    """The masked URI for the bundle and the password for the import, from the values' `database.uri_env`."""
-    environ = os.environ if environ is None else environ
+    """The masked URI for the bundle and the password for the import, from the values' `database.uri_env`
+    (for local, `hybrid stack up` writes the stack's read-only URI there, in `.env.local`)."""
+    environ = runtime_environ() if environ is None else environ
     block = sources.values.get("database") or {}
     variable = block.get("uri_env")
     uri = environ.get(variable) if variable else None
-    if not uri and sources.env == "local":
-        from dagster_project.stack.local import LocalStack  # the local stack knows its read-only URI
-
-        uri = LocalStack().warehouse_reader_uri()
     if not uri:
         where = sources.root / "environments" / f"{sources.env}.yaml"
         raise AssetError(where, None, f"database.uri_env names {variable!r}, which is not set; fix: export "
-                                      f"{variable}=postgresql+psycopg2://superset_reader:<password>@host:5432/postgres")
-    found = _URI_PASSWORD.match(uri)
-    if not found:
-        return uri, None
-    return _URI_PASSWORD.sub(lambda m: f"{m.group(1)}{MASK}@", uri, count=1), found.group(2)
+                                      f"{variable}=postgresql+psycopg2://superset_reader:<password>@host:5432/postgres"
+                                      + (" (locally: `hybrid stack up` writes it)" if sources.env == "local" else ""))
+    return mask_dsn(uri, MASK), dsn_password(uri)  # Superset takes the password itself, not its URL encoding
 
 
 def _placeholder_uri(sources: AssetSources) -> str:

@@ -19,6 +19,7 @@ from typing import Any
 
 import yaml
 
+from dagster_project.config.redact import mask_dsn
 from dagster_project.superset.bundle import MASK
 
 LOCK, URL = "is_managed_externally", "external_url"  # not in Superset's export: live.py reads them apart
@@ -29,7 +30,6 @@ METRIC_KEYS = ("expression", "verbose_name", "d3format", "description")
 FILTER_DROP = {"chartsInScope", "tabsInScope"}
 # Where extra keys on the live side are server defaults rather than drift.
 LENIENT = ("", "metadata", "query_context", "query_context.queries.*", "query_context.form_data")
-_URI_PASSWORD = re.compile(r"^([^:/]+://[^:/@]+:)[^@]*@")
 FOLDERS = {"databases": "database", "datasets": "dataset", "charts": "chart", "dashboards": "dashboard"}
 
 
@@ -53,7 +53,7 @@ def normalize(kind: str, body: dict[str, Any], owned: tuple[str, ...] = (LOCK, U
 
 def _database(out: dict[str, Any]) -> dict[str, Any]:
     if isinstance(out.get("sqlalchemy_uri"), str):
-        out["sqlalchemy_uri"] = _URI_PASSWORD.sub(lambda m: f"{m.group(1)}{MASK}@", out["sqlalchemy_uri"])
+        out["sqlalchemy_uri"] = mask_dsn(out["sqlalchemy_uri"], MASK)
     out.pop("extra", None)
     return out
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dagster_project.ops.notify import post_message
+from dagster_project.config.mattermost import post_message
 from dagster_project.superset.drift import DriftReport
 
 

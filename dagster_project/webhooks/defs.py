@@ -25,7 +25,7 @@ from dagster import (
 )
 
 from dagster_project.config.matrix import Environment
-from dagster_project.ops.notify import NotificationFailed, post_with_retry
+from dagster_project.config.mattermost import NotificationFailed, post_with_retry
 from dagster_project.superset.control import environment, state_dsn
 from dagster_project.webhooks import calls
 from dagster_project.webhooks.commands import CHAT_JOB, WORK, Reply

@@ -1,6 +1,6 @@
 #!/bin/sh
 # One-shot start-up of Superset's metadata (the compose `superset-init` service), as the local stack's first start
-# does (dagster_project/superset/runtime.py): schema upgrade, the admin user of the instance matrix, the default
+# does (dagster_project/stack/superset_runtime.py): schema upgrade, the admin user of the instance matrix, the default
 # roles and permissions. Each step is idempotent, so it runs on every `docker compose up`.
 set -eu
 : "${SUPERSET_ADMIN_USER:?set SUPERSET_ADMIN_USER_STAGING in .env}"

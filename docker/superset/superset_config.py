@@ -1,6 +1,6 @@
 """Superset's configuration in docker-compose.yml (docker/superset/Dockerfile puts it on Superset's PYTHONPATH).
 
-The same settings as the local stack's generated config (dagster_project/superset/runtime.py), read from the same
+The same settings as the local stack's generated config (dagster_project/stack/superset_runtime.py), read from the same
 variables, plus what serving behind the TLS proxy needs; tests/deploy compares the two. No secret in this file.
 """
 

@@ -15,8 +15,8 @@ import yaml
 from dagster_project.config.matrix import Environment
 from dagster_project.deploy import instance
 from dagster_project.stack.postgres import SERVER_SETTINGS
+from dagster_project.stack.superset_venv import SUPERSET_VERSION
 from dagster_project.superset.templates import load_sources
-from dagster_project.superset.venv import SUPERSET_VERSION
 from tests.deploy.compose import CADDYFILE, ROOT, caddy_routes, environment, postgres_url, raw_compose
 
 LONG_RUNNING = {"postgres", "odoo", "superset", "dagster-code", "dagster-webserver", "dagster-daemon", "caddy", "mcp",

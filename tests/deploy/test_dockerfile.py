@@ -11,8 +11,8 @@ import tomllib
 import pytest
 
 from dagster_project.dbt.manifest import PREPARE_COMMAND
-from dagster_project.superset import runtime
-from dagster_project.superset.venv import SUPERSET_VERSION
+from dagster_project.stack import superset_runtime as runtime
+from dagster_project.stack.superset_venv import SUPERSET_VERSION
 from tests.deploy.compose import ROOT
 
 DOCKERFILE = (ROOT / "Dockerfile").read_text()

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 from dagster_project.config.matrix import Environment
+from dagster_project.config.roles import DATABASES, READER_DATABASE, READER_ROLE, REPLICATION_ROLES
 from dagster_project.deploy.initdb import PASSWORD_VARIABLES, database_name
 from dagster_project.deploy.instance import POSTGRES_CA, STORAGE_VARIABLES
-from dagster_project.stack.provision import DATABASES, READER_DATABASE, READER_ROLE, REPLICATION_ROLES
 from dagster_project.superset.templates import load_sources
 from tests.deploy.compose import (
     COMPOSE_FILE,

@@ -13,8 +13,9 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from dagster_project.config import roles
 from dagster_project.deploy import initdb
-from dagster_project.stack import provision, roles
+from dagster_project.stack import provision
 from dagster_project.stack.postgres import HOST, LocalPostgres
 from dagster_project.stack.scratch import scratch_server, scratch_state_dir
 
@@ -44,7 +45,7 @@ def run_script(server: LocalPostgres) -> subprocess.CompletedProcess[str]:
 
 def catalog(server: LocalPostgres) -> dict[str, object]:
     with psycopg.connect(server.admin_dsn(SUPERUSER_PASSWORD)) as conn:
-        roles = {row[0]: tuple(row[1:]) for row in conn.execute(
+        found_roles = {row[0]: tuple(row[1:]) for row in conn.execute(
             "SELECT rolname, rolcanlogin, rolreplication, rolsuper, rolcreatedb, rolcreaterole FROM pg_roles "
             "WHERE rolname NOT LIKE 'pg\\_%' AND rolname <> 'postgres'")}
         databases = dict(conn.execute(
@@ -52,7 +53,7 @@ def catalog(server: LocalPostgres) -> dict[str, object]:
         database_acls = dict(conn.execute(
             "SELECT datname, datacl::text[] FROM pg_database WHERE NOT datistemplate").fetchall())
         reader_settings = conn.execute("SELECT setconfig FROM pg_db_role_setting s JOIN pg_roles r ON r.oid = "
-                                       "s.setrole WHERE r.rolname = %s", (provision.READER_ROLE,)).fetchone()
+                                       "s.setrole WHERE r.rolname = %s", (roles.READER_ROLE,)).fetchone()
     schemas, acls = {}, {}
     for spec in initdb.databases():
         with psycopg.connect(server.admin_dsn(SUPERUSER_PASSWORD, spec.name)) as conn:
@@ -63,7 +64,7 @@ def catalog(server: LocalPostgres) -> dict[str, object]:
                 "SELECT n.nspname, n.nspacl::text[], (SELECT array_agg(d.defaclacl::text ORDER BY d.defaclrole) "
                 "FROM pg_default_acl d WHERE d.defaclnamespace = n.oid) FROM pg_namespace n "
                 "WHERE n.nspname NOT LIKE 'pg\\_%' AND n.nspname <> 'information_schema' ORDER BY 1").fetchall()
-    return {"roles": roles, "databases": databases, "database_acls": database_acls, "schemas": schemas,
+    return {"roles": found_roles, "databases": databases, "database_acls": database_acls, "schemas": schemas,
             "acls": acls, "reader": reader_settings}
 
 
@@ -77,8 +78,8 @@ def test_the_script_creates_what_provision_creates(server: LocalPostgres, monkey
     assert found["databases"] == {spec.name: spec.owner for spec in specs}
     # (login, replication, superuser, createdb, createrole)
     login, replication = (True, False, False, False, False), (True, True, False, False, False)
-    assert found["roles"] == {**dict.fromkeys(provision.LOGIN_ROLES, login),
-                              **dict.fromkeys(provision.REPLICATION_ROLES, replication),
+    assert found["roles"] == {**dict.fromkeys(roles.LOGIN_ROLES, login),
+                              **dict.fromkeys(roles.REPLICATION_ROLES, replication),
                               **{role.name: login for role in roles.JOB_ROLES},
                               roles.ALL_COMPANIES: (False, False, False, False, False)}
     warehouse = next(spec for spec in specs if spec.schemas)
@@ -88,7 +89,6 @@ def test_the_script_creates_what_provision_creates(server: LocalPostgres, monkey
 
     # provision() itself, on the databases named for the compose environment, finds nothing left to create.
     monkeypatch.setattr(provision, "DATABASES", specs)
-    monkeypatch.setattr(provision, "READER_DATABASE", initdb.database_name(provision.READER_DATABASE))
     created = provision.provision(server.admin_dsn(SUPERUSER_PASSWORD), PASSWORDS)
     assert created == []
     assert catalog(server) == found
@@ -96,7 +96,7 @@ def test_the_script_creates_what_provision_creates(server: LocalPostgres, monkey
 
 def test_each_role_logs_in_with_its_password_where_it_may_and_nowhere_else(server: LocalPostgres) -> None:
     assert run_script(server).returncode == 0  # a second run changes nothing and fails on nothing
-    odoo, warehouse = initdb.database_name("odoo_local"), initdb.database_name(provision.READER_DATABASE)
+    odoo, warehouse = initdb.database_name("odoo_local"), initdb.database_name(roles.READER_DATABASE)
     may = {"odoo": {odoo}, "superset": {"superset_meta"}, "dagster": {"dagster"}, "odoo_replicator": {odoo},
            **{role.name: {warehouse} for role in roles.JOB_ROLES}}
     allowed = {}
@@ -115,7 +115,7 @@ def test_each_role_logs_in_with_its_password_where_it_may_and_nowhere_else(serve
         admin.execute("CREATE TABLE IF NOT EXISTS warehouse.probe (id int)")
         admin.execute("INSERT INTO warehouse.probe VALUES (1)")
         admin.commit()
-    reader = provision.READER_ROLE
+    reader = roles.READER_ROLE
     with psycopg.connect(host=HOST, port=server.port, user=reader, password=PASSWORDS[reader],
                          dbname="postgres") as conn:
         assert conn.execute("SELECT count(*) FROM warehouse.probe").fetchone() == (1,)  # granted by default privileges

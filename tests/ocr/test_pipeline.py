@@ -99,3 +99,14 @@ def test_the_undecodable_name_is_kept_byte_for_byte_in_the_archive_record(
     name, path = db.rows("SELECT source_name, archive_path FROM ocr.documents")[0]
     assert name == os.fsencode(os.fsdecode(UNDECODABLE)).decode("utf-8", "backslashreplace")
     assert Path(path).exists() and Path(path).read_bytes() == json.dumps(invoice("LATIN-2", "560.00")).encode()
+
+
+def test_a_document_is_recorded_as_what_its_bytes_are_not_as_its_name_says(
+        ocr_defs: Definitions, instance: DagsterInstance, ocr_env: OcrSettings, db: Warehouse) -> None:
+    """A scanner that names every file .pdf: the PNG inside is recorded (and read) as a PNG."""
+    drop(ocr_env.inbox, "scan-8.pdf", gradient_png(ocr_env.inbox.parent / "scan.png").read_bytes())
+    drop(ocr_env.inbox, "scan-8.json", invoice("PNG-8", "112.00"))
+    drop(ocr_env.inbox, "alone-9.json", invoice("JSON-9", "224.00"))
+    run_everything(ocr_defs, instance)
+    assert sorted(db.rows("SELECT source_name, media_type, status FROM ocr.documents")) == [
+        ("alone-9.json", "application/json", "loaded"), ("scan-8.pdf", "image/png", "loaded")]

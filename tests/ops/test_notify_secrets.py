@@ -8,9 +8,11 @@ import traceback
 
 import pytest
 
-from dagster_project.config.redact import mask_url, redact
-from dagster_project.ops.notify import NotificationFailed, post_with_retry
+from dagster_project.config.mattermost import NotificationFailed, post_with_retry
+from dagster_project.config.redact import mask_dsn, mask_url, redact
 from dagster_project.stack.scratch import free_port
+from dagster_project.superset.bundle import MASK, database_uri
+from dagster_project.superset.templates import load_sources
 from tests.webhook import listening_webhook
 
 TOKEN = "x7k2p9secrettoken"
@@ -48,3 +50,16 @@ def test_mask_and_redact_keep_the_host_and_drop_what_is_secret() -> None:
     url = f"https://chat.example.com/hooks/{TOKEN}"
     assert redact(f"POST {url} failed; path /hooks/{TOKEN}; pw hunter2", [url, "hunter2", None]) == \
         "POST https://chat.example.com/*** failed; path /***; pw ***"
+
+
+def test_a_connection_string_keeps_everything_but_its_password_and_the_bundle_gets_the_password_itself() -> None:
+    """SQLAlchemy parses the URL: a password with `@` or `:` is percent-encoded in it, and Superset's import must
+    get the password itself (it was sent encoded: `p%40ss` where the password is `p@ss`)."""
+    uri = "postgresql+psycopg2://superset_reader:p%40ss%3Aw0rd@db.internal:5432/postgres?sslmode=verify-full"
+    assert mask_dsn(uri) == "postgresql+psycopg2://superset_reader:***@db.internal:5432/postgres?sslmode=verify-full"
+    assert mask_dsn("postgresql://ops@db/postgres") == "postgresql://ops@db/postgres", "no password: as it is"
+    sources = load_sources("staging")
+    variable = sources.values["database"]["uri_env"]
+    masked, password = database_uri(sources, {variable: uri})
+    assert password == "p@ss:w0rd"
+    assert masked == f"postgresql+psycopg2://superset_reader:{MASK}@db.internal:5432/postgres?sslmode=verify-full"

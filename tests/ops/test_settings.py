@@ -6,8 +6,8 @@ from decimal import Decimal
 
 import pytest
 
+from dagster_project.config.environ import SettingError
 from dagster_project.ops.settings import (
-    SettingError,
     big_invoice_threshold,
     failed_retention_days,
     retention_days,

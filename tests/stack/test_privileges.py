@@ -11,10 +11,11 @@ import psycopg
 import pytest
 from psycopg import sql
 
+from dagster_project.config import roles
+from dagster_project.config.roles import DATABASES
 from dagster_project.paths import PROJECT_ROOT
-from dagster_project.stack import roles
 from dagster_project.stack.local import LocalStack
-from dagster_project.stack.provision import DATABASES, provision
+from dagster_project.stack.provision import provision
 from dagster_project.stack.secrets import load_or_create
 
 PROBE = "privilege_probe"

@@ -14,8 +14,8 @@ import psycopg
 import pytest
 from psycopg import sql
 
+from dagster_project.config.roles import READER_ROLE
 from dagster_project.stack.local import WAREHOUSE_DATABASE, LocalStack
-from dagster_project.stack.provision import READER_ROLE
 from dagster_project.stack.scratch import free_port
 from dagster_project.superset.client import SupersetClient
 

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from dagster_project.stack.superset_venv import PRESET_CLI
 from dagster_project.superset.control import apply, drift, environment, plan
 from dagster_project.superset.live import list_live, ownership
-from dagster_project.superset.venv import PRESET_CLI
 from tests.superset.conftest import RunningSuperset
 from tests.superset.dashboards import Plane, private_plane
 

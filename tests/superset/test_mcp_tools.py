@@ -17,9 +17,9 @@ import psycopg
 import pytest
 from psycopg import sql
 
+from dagster_project.config.roles import READER_ROLE
 from dagster_project.stack.local import LocalStack
 from dagster_project.stack.process import BackgroundProcess
-from dagster_project.stack.provision import READER_ROLE
 from dagster_project.stack.scratch import free_port
 from dagster_project.superset.control import environment, state_dsn
 from tests.ocr.rendering import InvoiceSpec, Item, render_png, render_text_pdf

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from dagster_project.superset import venv
+from dagster_project.stack import superset_venv as venv
 
 
 def test_venv_is_keyed_by_version_and_pins(monkeypatch, tmp_path) -> None:

@@ -144,3 +144,35 @@ def privilege_table() -> str:
             for role in JOB_ROLES]
     lines = [head, ["---"] * len(head), *rows]
     return "\n".join("| " + " | ".join(line) + " |" for line in lines)
+
+
+@dataclass(frozen=True)
+class DatabaseSpec:
+    name: str
+    owner: str
+    schemas: tuple[str, ...] = ()
+    connect: tuple[str, ...] = ()  # roles besides the owner that may connect (nobody else may)
+    temporary: tuple[str, ...] = ()  # of those, the ones that may create temporary tables
+
+
+LOGIN_ROLES = ("odoo", "superset", "dagster")  # the owners of their databases
+# The subscription connects as this role: it may stream WAL and (granted by `hybrid replication setup`)
+# read the published tables, nothing else.
+REPLICATION_ROLES = ("odoo_replicator",)
+REPLICATION_ATTRIBUTES = "LOGIN REPLICATION NOSUPERUSER NOCREATEDB NOCREATEROLE"
+DATABASES = (
+    DatabaseSpec("odoo_local", "odoo", connect=REPLICATION_ROLES),
+    DatabaseSpec(WAREHOUSE_DATABASE, "postgres", WAREHOUSE_SCHEMAS, connect=tuple(r.name for r in JOB_ROLES),
+                 temporary=tuple(r.name for r in JOB_ROLES if r.temporary)),
+    DatabaseSpec("superset_meta", "superset"),
+    DatabaseSpec("dagster", "dagster"),
+)
+# Superset reads the warehouse as this role (JOB_ROLES says what it may read).
+READER_ROLE = "superset_reader"
+READER_DATABASE = WAREHOUSE_DATABASE
+
+
+def role_attributes() -> dict[str, str]:
+    """Every login role the stack creates, with the attributes it is (re)set to."""
+    return {**dict.fromkeys(LOGIN_ROLES, "LOGIN"), **dict.fromkeys(REPLICATION_ROLES, REPLICATION_ATTRIBUTES),
+            **{role.name: ROLE_ATTRIBUTES for role in JOB_ROLES}}

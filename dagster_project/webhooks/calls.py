@@ -33,9 +33,14 @@ TABLES = {
 REPLY_MINUTES = 30  # Mattermost takes posts to a response_url for 30 minutes
 
 
+_READY: set[str] = set()  # warehouses whose tables this process has made sure of (once, not per call)
+
+
 def connect(dsn: str) -> psycopg.Connection:
     conn = database.connect(dsn, autocommit=True, source="the webhook service's ops role")
-    schemas.ensure_tables(conn, SCHEMA, TABLES)
+    if dsn not in _READY:
+        schemas.ensure_tables(conn, SCHEMA, TABLES)
+        _READY.add(dsn)
     return conn
 
 

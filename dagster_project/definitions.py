@@ -7,6 +7,7 @@ from dagster_project.live.defs import live_definitions
 from dagster_project.ocr.defs import ocr_definitions
 from dagster_project.ops.defs import ops_definitions
 from dagster_project.replication.defs import replication_definitions
+from dagster_project.reports.defs import reports_definitions
 from dagster_project.resources.postgres import current_environment, database_resources
 from dagster_project.superset.defs import superset_definitions
 from dagster_project.webhooks.defs import webhooks_definitions
@@ -17,5 +18,5 @@ _env = current_environment()
 defs = Definitions.merge(
     Definitions(resources=database_resources(_env), executor=in_process_executor),
     replication_definitions(_env), dbt_definitions(_env), superset_definitions(_env), ops_definitions(_env),
-    ocr_definitions(_env), live_definitions(_env), webhooks_definitions(_env),
+    ocr_definitions(_env), live_definitions(_env), webhooks_definitions(_env), reports_definitions(_env.name),
 )

@@ -14,7 +14,8 @@ import psycopg
 from dagster_project.config.matrix import Environment, MatrixError, load_matrix
 from dagster_project.stack.errors import StackError
 
-# 0 is success and 2 a bad command line (click's own status)
+# 0 is success
+EXIT_USAGE = 2  # a bad command line (click's own status; also a value no command can work with)
 EXIT_UNHEALTHY = 1  # a check found a problem (health, status, drift)
 EXIT_CONFIG = 3  # instance matrix or a missing environment variable
 EXIT_STACK = 4  # the local stack could not do what was asked

@@ -15,6 +15,7 @@ from dagster_project.cli.mcp_cmd import approve, mcp
 from dagster_project.cli.ocr_cmd import ocr
 from dagster_project.cli.odoo_cmd import odoo
 from dagster_project.cli.replication_cmd import replication
+from dagster_project.cli.report_cmd import report
 from dagster_project.cli.stack_cmd import stack
 from dagster_project.cli.webhooks_cmd import webhooks
 
@@ -57,5 +58,6 @@ cli.add_command(live)
 cli.add_command(mcp)
 cli.add_command(approve)
 cli.add_command(webhooks)
+cli.add_command(report)
 for command in DASHBOARD_COMMANDS:
     cli.add_command(command)

@@ -35,7 +35,7 @@ GRAPH = defs.resolve_asset_graph()
 LINES = AssetKey(["odoo", "account_move_line"])
 MARTS = {"dim_company", "dim_partner", "dim_account", "dim_journal", "dim_currency", "fct_journal_items",
          "fct_invoices", "ar_aging", "ap_aging", "revenue_monthly", "trial_balance", "expenses_monthly",
-         "income_statement_monthly", "cash_position", "ocr_bill_matching"}
+         "income_statement_monthly", "cash_position", "ocr_bill_matching", "fct_open_items_month_end"}
 MANIFEST = json.loads(manifest_path().read_text())
 DBT_KEYS = {AssetKey([n["schema"], n["name"]]) for n in MANIFEST["nodes"].values() if n["resource_type"] == "model"}
 MODELS = {n["name"]: n["config"]["materialized"] for n in MANIFEST["nodes"].values() if n["resource_type"] == "model"}
@@ -56,7 +56,7 @@ def upstream(key: AssetKey) -> set[AssetKey]:
 def test_lineage_runs_from_odoo_move_lines_to_every_mart_that_reads_them() -> None:
     reading_lines = {key.path[1] for key in DBT_KEYS if key.path[0] == "warehouse" and LINES in upstream(key)}
     assert reading_lines == {"fct_journal_items", "trial_balance", "ar_aging", "ap_aging", "expenses_monthly",
-                             "income_statement_monthly", "cash_position"}
+                             "income_statement_monthly", "cash_position", "fct_open_items_month_end"}
     assert GRAPH.get(LINES).child_keys == {AssetKey(["analytics", "stg_odoo__account_move_lines"])}
     path = upstream(AssetKey(["warehouse", "ar_aging"]))
     assert {AssetKey(["analytics", "stg_odoo__account_move_lines"]), AssetKey(["warehouse", "fct_journal_items"]),
@@ -84,13 +84,14 @@ def test_dbt_tests_are_asset_checks_including_the_business_tests() -> None:
     dbt_checks = {check for check in GRAPH.asset_check_keys if check.asset_key in DBT_KEYS and check.name != LIVE_CHECK}
     tests = [n for n in MANIFEST["nodes"].values() if n["resource_type"] == "test"]
     live = {check.asset_key for check in GRAPH.asset_check_keys if check.name == LIVE_CHECK}
-    assert live == {key for key in DBT_KEYS if MODELS[key.path[1]] != "view"} and len(live) == 18
+    assert live == {key for key in DBT_KEYS if MODELS[key.path[1]] != "view"} and len(live) == 19
     assert len(dbt_checks) == len(tests) > 200
     names = {(check.asset_key.path[1], check.name) for check in dbt_checks}
     assert {("trial_balance", "assert_trial_balance_sums_to_zero"),
             ("ar_aging", "assert_ar_aging_matches_open_receivables"),
             ("ap_aging", "assert_ap_aging_matches_open_payables"),
-            ("fct_invoices", "assert_invoice_totals_equal_line_sums")} <= names
+            ("fct_invoices", "assert_invoice_totals_equal_line_sums"),
+            ("fct_open_items_month_end", "assert_month_end_positions_match_open_items")} <= names
     # The tie-out tests, named as dagster_project.dbt.ties expects them, on the marts they tie.
     assert {(mart, name) for mart, name in names if name in TIE_TESTS} == {
         ("income_statement_monthly", "assert_income_statement_ties_to_trial_balance"),

@@ -21,7 +21,7 @@ from dagster_project.odoo.seed import seed_database
 
 MARTS = ("dim_company", "dim_partner", "dim_account", "dim_journal", "dim_currency", "fct_journal_items",
          "fct_invoices", "ar_aging", "ap_aging", "revenue_monthly", "trial_balance", "expenses_monthly",
-         "income_statement_monthly", "cash_position", "ocr_bill_matching")
+         "income_statement_monthly", "cash_position", "ocr_bill_matching", "fct_open_items_month_end")
 MANILA_TODAY = "SELECT (now() AT TIME ZONE 'Asia/Manila')::date"  # the aging marts' default as-of date
 
 

@@ -34,7 +34,7 @@ SINGULAR = ("assert_trial_balance_sums_to_zero", "assert_ar_aging_matches_open_r
             "assert_ap_aging_matches_open_payables", "assert_invoice_totals_equal_line_sums",
             "assert_ocr_bill_matching_has_one_row_per_invoice", "assert_ocr_statuses_agree_with_their_evidence",
             "assert_income_statement_ties_to_trial_balance", "assert_revenue_ties_to_the_ledger",
-            "assert_expenses_tie_to_the_ledger")
+            "assert_expenses_tie_to_the_ledger", "assert_month_end_positions_match_open_items")
 PNL_SECTIONS = ("revenue", "other_income", "cost_of_revenue", "operating_expenses", "depreciation", "other_expenses",
                 "net_income")
 
@@ -52,7 +52,7 @@ def build(warehouse: Warehouse) -> DbtResult:
 def test_dbt_build_passes_every_model_and_test(build: DbtResult) -> None:
     assert_succeeded(build)
     kinds = Counter(r["unique_id"].split(".")[0] for r in build.results)
-    assert kinds["model"] == 28
+    assert kinds["model"] == 30
     assert kinds["test"] >= 230
     names = build.by_name()
     assert all(names[test]["status"] == "pass" for test in SINGULAR)
@@ -210,6 +210,13 @@ def test_business_tests_fail_on_a_broken_mart(warehouse: Warehouse, build: DbtRe
         "UPDATE warehouse.income_statement_monthly SET depreciation = depreciation + {d} "
         "WHERE (company_id, month) = (SELECT company_id, max(month) FROM warehouse.income_statement_monthly "
         "WHERE company_id = 1 GROUP BY 1)",
+        # A month-end position off by one unit on an item nothing settled since.
+        "UPDATE warehouse.fct_open_items_month_end SET residual_amount = residual_amount + {d} "
+        "WHERE (month_end, move_line_id) = (SELECT p.month_end, p.move_line_id "
+        "FROM warehouse.fct_open_items_month_end p "
+        "WHERE p.month_end = (SELECT max(month_end) FROM warehouse.fct_open_items_month_end) AND NOT EXISTS ("
+        "SELECT 1 FROM analytics.stg_odoo__account_partial_reconciles r WHERE r.reconciled_date > p.month_end "
+        "AND p.move_line_id IN (r.debit_move_line_id, r.credit_move_line_id)) ORDER BY p.move_line_id LIMIT 1)",
     )
     with psycopg.connect(warehouse.dsn, autocommit=True) as conn:
         for statement in corrupt:
@@ -231,6 +238,7 @@ def test_business_tests_fail_on_a_broken_mart(warehouse: Warehouse, build: DbtRe
         "assert_income_statement_ties_to_trial_balance": ("fail", 1),
         "assert_revenue_ties_to_the_ledger": ("fail", 1),
         "assert_expenses_tie_to_the_ledger": ("pass", 0),
+        "assert_month_end_positions_match_open_items": ("fail", 1),
     }
     assert result.returncode == 1
     [(_, _, receipt, amount)] = warehouse.rows(FIRST_RECEIPT)

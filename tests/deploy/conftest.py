@@ -48,7 +48,9 @@ OPTIONAL = {"MATTERMOST_WEBHOOK_URL", "BIG_INVOICE_THRESHOLD", "DAGSTER_RETENTIO
             "DAGSTER_RETENTION_FAILED_DAYS", "OCR_SERVICE_URL",
             "HYBRID_MCP_TOKEN", "OCR_URL_ALLOWED_HOSTS",  # the MCP service's, in its own profile
             "HYBRID_WEBHOOK_SECRET", "MATTERMOST_SLASH_TOKEN", "HYBRID_BRANCH_REPO_HOST",
-            "HYBRID_WEBHOOK_URL"}  # the webhook service's
+            "HYBRID_WEBHOOK_URL",  # the webhook service's
+            "MATTERMOST_URL", "MATTERMOST_BOT_TOKEN", "MATTERMOST_TEAM", "MATTERMOST_REPORTS_CHANNEL_ID",
+            "HYBRID_REPORTS_BASE_URL"}  # the monthly report's delivery
 
 
 @pytest.fixture(scope="module")

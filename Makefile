@@ -35,7 +35,7 @@ up: install  ## Install, start the stack, seed Odoo, replicate, build the marts,
 	$(HYBRID) stack up
 	$(HYBRID) odoo seed --scale $(SCALE) --seed $(SEED) --if-empty
 	$(HYBRID) replication setup --env local
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m dagster_project.dbt.env --env local -- dbt build
+	$(HYBRID) dbt build --env local
 	$(HYBRID) apply --env local
 	$(HYBRID) live setup --env local
 	$(HYBRID) stack up  # again: now it starts the live worker too

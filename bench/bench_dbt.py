@@ -26,8 +26,8 @@ from psycopg import sql
 
 from dagster_project import paths
 from dagster_project.config.matrix import load_matrix
-from dagster_project.dbt.env import DBT_PROJECT_DIR, dbt_env
-from dagster_project.dbt.manifest import dbt_executable
+from dagster_project.dbt.env import dbt_env
+from dagster_project.dbt.manifest import DBT_PROJECT_DIR, dbt_executable
 from dagster_project.odoo.seed import seed_database
 
 BENCH_DATABASE = "bench_dbt"

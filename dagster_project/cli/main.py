@@ -9,6 +9,7 @@ import click
 from dagster_project import paths
 from dagster_project.cli.common import EXIT_STATUS_HELP
 from dagster_project.cli.dashboards_cmd import COMMANDS as DASHBOARD_COMMANDS
+from dagster_project.cli.dbt_cmd import dbt
 from dagster_project.cli.health_cmd import health
 from dagster_project.cli.live_cmd import live
 from dagster_project.cli.mcp_cmd import approve, mcp
@@ -59,5 +60,6 @@ cli.add_command(mcp)
 cli.add_command(approve)
 cli.add_command(webhooks)
 cli.add_command(report)
+cli.add_command(dbt)
 for command in DASHBOARD_COMMANDS:
     cli.add_command(command)

@@ -3,15 +3,11 @@
 The matrix keeps dbt's warehouse connection string per environment (SUPABASE_DBT_URL_<ENV>, role dbt); dbt wants
 host/port/user/password/dbname. Deriving them here, in memory, keeps the secret out of every file.
 
-Run dbt by hand with them: ``python -m dagster_project.dbt.env --env local -- dbt build``.
+Run dbt by hand with them: ``hybrid dbt build --env local`` (cli/dbt_cmd.py).
 """
 
 from __future__ import annotations
 
-import argparse
-import os
-import subprocess
-import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 
@@ -19,8 +15,7 @@ from psycopg import ProgrammingError
 from psycopg.conninfo import conninfo_to_dict
 
 from dagster_project.config.environ import environ_overrides
-from dagster_project.config.matrix import Environment, MatrixError, load_matrix
-from dagster_project.dbt.manifest import DBT_PROJECT_DIR
+from dagster_project.config.matrix import Environment, MatrixError
 
 
 class DbtEnvError(MatrixError):
@@ -60,24 +55,3 @@ def dbt_environment(env: Environment) -> Iterator[dict[str, str]]:
     values = dbt_env(env)
     with environ_overrides(values):
         yield values
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Run a dbt command against an environment's warehouse.",
-                                     epilog="Example: python -m dagster_project.dbt.env --env local -- dbt build")
-    parser.add_argument("--env", default=os.environ.get("HYBRID_ENV", "local"), help="matrix environment")
-    parser.add_argument("command", nargs=argparse.REMAINDER, help="the dbt command line, after --")
-    args = parser.parse_args(argv)
-    command = [part for part in args.command if part != "--"] or ["dbt", "debug"]
-    try:
-        env = load_matrix().resolve(args.env)
-        values = dbt_env(env)
-    except MatrixError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    extra = {"DBT_PROFILES_DIR": str(DBT_PROJECT_DIR), **values}
-    return subprocess.run(command, cwd=DBT_PROJECT_DIR, env={**os.environ, **extra}, check=False).returncode
-
-
-if __name__ == "__main__":
-    sys.exit(main())

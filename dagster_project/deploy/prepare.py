@@ -8,12 +8,12 @@ Exit status 0 ready, 3 configuration error (the message names the setting and th
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
+import click
 import yaml
 from dagster import DagsterInstance
 from dagster_postgres.utils import DagsterPostgresException
@@ -42,28 +42,25 @@ def prepare(dagster_home: Path, environ: Mapping[str, str] | None = None,
     return limits
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0],
-                                     epilog="Example: DAGSTER_HOME=/opt/dagster/dagster_home "
-                                            "python -m dagster_project.deploy.prepare")
-    parser.add_argument("--dagster-home", type=Path, default=os.environ.get("DAGSTER_HOME"),
-                        help="directory holding dagster.yaml (default: $DAGSTER_HOME)")
-    args = parser.parse_args(argv)
-    if args.dagster_home is None:
-        print("error: no instance directory: set DAGSTER_HOME or pass --dagster-home", file=sys.stderr)
-        return EXIT_CONFIG
+@click.command(epilog="Example: DAGSTER_HOME=/opt/dagster/dagster_home python -m dagster_project.deploy.prepare")
+@click.option("--dagster-home", type=click.Path(file_okay=False, path_type=Path), envvar="DAGSTER_HOME",
+              help="The directory holding dagster.yaml (default: $DAGSTER_HOME).")
+def main(dagster_home: Path | None) -> None:
+    """Check, migrate and configure a Dagster instance before its webserver and daemon start."""
+    if dagster_home is None:
+        click.echo("error: no instance directory: set DAGSTER_HOME or pass --dagster-home", err=True)
+        sys.exit(EXIT_CONFIG)
     try:
-        prepare(args.dagster_home, progress=lambda message: print(message, file=sys.stderr))
+        prepare(dagster_home, progress=lambda message: click.echo(message, err=True))
     except StorageConnectionError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_CONFIG
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_CONFIG)
     except (SQLAlchemyError, DagsterPostgresException) as exc:
         cause = exc.__cause__ or exc  # dagster-postgres wraps the driver's error after its retries
         first = str(cause).strip().splitlines()[0] if str(cause).strip() else type(cause).__name__
-        print(f"error: the Dagster instance storage refused the connection: {first}", file=sys.stderr)
-        return EXIT_DATABASE
-    return 0
+        click.echo(f"error: the Dagster instance storage refused the connection: {first}", err=True)
+        sys.exit(EXIT_DATABASE)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

@@ -7,11 +7,12 @@ stack does: deploy/dagster/dagster.yaml and docker/postgres/initdb.d/10-hybrid.s
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
+
+import click
 
 from dagster_project import paths
 from dagster_project.deploy.initdb import SCRIPT, render_script
@@ -36,20 +37,18 @@ def write() -> list[Path]:
     return written
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Render the generated deployment files.",
-                                     epilog="Example: python -m dagster_project.deploy.render --check")
-    parser.add_argument("--check", action="store_true", help="only report files that differ (exit 1)")
-    args = parser.parse_args(argv)
-    if args.check:
+@click.command(epilog="Example: python -m dagster_project.deploy.render --check")
+@click.option("--check", is_flag=True, help="Only report the files that differ (exit status 1), write nothing.")
+def main(check: bool) -> None:
+    """Render the generated deployment files from their Python specs."""
+    if check:
         for path in (differing := stale()):
-            print(f"{path.relative_to(paths.PROJECT_ROOT)} differs from its specs; "
-                  "run `python -m dagster_project.deploy.render`", file=sys.stderr)
-        return 1 if differing else 0
+            click.echo(f"{path.relative_to(paths.PROJECT_ROOT)} differs from its specs; "
+                       "run `python -m dagster_project.deploy.render`", err=True)
+        sys.exit(1 if differing else 0)
     for path in write():
-        print(f"wrote {path.relative_to(paths.PROJECT_ROOT)}", file=sys.stderr)
-    return 0
+        click.echo(f"wrote {path.relative_to(paths.PROJECT_ROOT)}", err=True)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

@@ -16,8 +16,8 @@ import psycopg
 
 from dagster_project.config import database
 from dagster_project.config.matrix import Environment
-from dagster_project.dbt.env import DBT_PROJECT_DIR, dbt_env
-from dagster_project.dbt.manifest import dbt_executable
+from dagster_project.dbt.env import dbt_env
+from dagster_project.dbt.manifest import DBT_PROJECT_DIR, dbt_executable
 from dagster_project.live.catalog import Catalog, load_catalog
 from dagster_project.live.changes import CHANNEL
 from dagster_project.live.refresh import Batch, refresh

@@ -75,15 +75,9 @@ def write_files(report: MonthlyReport, contents: dict[str, bytes]) -> StoredRepo
     return StoredReport(report, files)
 
 
-_READY: set[str] = set()
-
-
 def record(conn: psycopg.Connection, stored: StoredReport, run_id: str | None) -> None:
     """One row per file; building a month again replaces its rows (the files were replaced too)."""
-    key = conn.info.dsn
-    if key not in _READY:
-        schemas.ensure_tables(conn, SCHEMA, TABLES)
-        _READY.add(key)
+    schemas.ensure_tables(conn, SCHEMA, TABLES)  # once a month: no per-process cache needed
     report = stored.report
     statement = sql.SQL(
         "INSERT INTO {} (env, month, scope, company_id, format, path, sha256, bytes, insights, run_id) "

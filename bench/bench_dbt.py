@@ -28,7 +28,7 @@ from dagster_project import paths
 from dagster_project.config.matrix import load_matrix
 from dagster_project.dbt.env import dbt_env
 from dagster_project.dbt.manifest import DBT_PROJECT_DIR, dbt_executable
-from dagster_project.odoo.seed import seed_database
+from dagster_project.odoo.generator.seed import seed_database
 
 BENCH_DATABASE = "bench_dbt"
 BENCH_TODAY = dt.date(2026, 3, 15)

@@ -32,9 +32,9 @@ from bench.dbt_build import dbt_build
 from dagster_project import paths
 from dagster_project.config.environ import environ_overrides
 from dagster_project.config.live_marts import VARIABLE as LIVE_VARIABLE
-from dagster_project.odoo import ledger
-from dagster_project.odoo.seed import seed_database
-from dagster_project.odoo.simulate import Session, insert_moves, open_session
+from dagster_project.odoo.generator.accounting import post
+from dagster_project.odoo.generator.seed import seed_database
+from dagster_project.odoo.generator.session import Session, insert_moves, open_session
 from dagster_project.stack.local import LocalStack
 
 CHART = "ar_total"  # big number over warehouse.ar_aging: total open receivables
@@ -134,7 +134,7 @@ def post_heartbeat(session: Session) -> Heartbeat:
     with session.conn.transaction():
         move = session.seeder.invoice("out_invoice", session.today, company=company,
                                       currency_id=company.currency_id, ref=ref)
-        ledger.post(move, session.seeder.seq)
+        post(move, session.seeder.seq)
         insert_moves(session, [move])
         session.conn.execute("UPDATE res_partner SET customer_rank = customer_rank + 1, write_date = %s WHERE id = %s",
                              (session.now, move.partner.commercial_id))  # as Odoo does on posting

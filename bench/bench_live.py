@@ -39,7 +39,8 @@ from dagster_project.live.catalog import source_tables
 from dagster_project.live.setup import install, target_dir
 from dagster_project.live.verify import verify
 from dagster_project.live.worker import compile_catalog
-from dagster_project.odoo.simulate import open_session, simulate
+from dagster_project.odoo.generator.session import open_session
+from dagster_project.odoo.generator.simulate import simulate
 
 Progress = Callable[[str], None]
 TIMEOUT = 120.0
@@ -145,7 +146,7 @@ def burst(watch: Watch, odoo_dsn: str, session: Any, rate: float, seconds: float
     report: dict[str, Any] = {}
 
     def load() -> None:
-        report["simulation"] = simulate(odoo_dsn, rate=rate, duration=seconds, seed=seed)
+        report["simulation"] = simulate(odoo_dsn, events_per_second=rate, duration=seconds, seed=seed)
         done.set()
 
     wanted = ("replica", "batch") if live else ("replica",)

@@ -202,7 +202,7 @@ def write_instance(home: Path) -> None:
 def prepare_warehouse(stack: Any, progress: Progress) -> None:
     """Odoo tables seeded straight into the warehouse's public schema (the replica's place), the dbt project
     built, and the OCR dashboard applied: what the daemon's runs then refresh."""
-    from dagster_project.odoo.seed import seed_database
+    from dagster_project.odoo.generator.seed import seed_database
     from dagster_project.superset import control
 
     env = control.environment("local")

@@ -16,7 +16,7 @@ import psycopg
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict
 
-from dagster_project.odoo.seed import seed_database
+from dagster_project.odoo.generator.seed import seed_database
 from dagster_project.replication import subscription
 from dagster_project.replication.catalog import read_tables
 from dagster_project.replication.config import Endpoints, ReplicatedTable, load_config

@@ -19,8 +19,8 @@ import psycopg
 from psycopg import sql
 from psycopg.conninfo import make_conninfo
 
+from dagster_project.odoo.generator.seed import build_indexes, seed_database
 from dagster_project.odoo.schema import TABLES
-from dagster_project.odoo.seed import build_indexes, seed_database
 
 BENCH_DATABASE = "odoo_bench"
 BENCH_TODAY = dt.date(2026, 3, 15)

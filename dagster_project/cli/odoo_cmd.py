@@ -62,7 +62,7 @@ def seed(env_name: str, scale: int, seed_value: int, today: dt.datetime | None, 
     Example:
       hybrid odoo seed --scale 20 --seed 7 --today 2026-06-30
     """
-    from dagster_project.odoo.seed import seed_database
+    from dagster_project.odoo.generator.seed import seed_database
 
     dsn, origin = _local_odoo(env_name)
     held = _move_lines(dsn, origin)  # also proves the server answers before anything is dropped
@@ -79,7 +79,8 @@ def seed(env_name: str, scale: int, seed_value: int, today: dt.datetime | None, 
 
 @odoo.command()
 @env_option
-@click.option("--rate", default=2.0, show_default=True, type=click.FloatRange(min=0, min_open=True),
+@click.option("--rate", "events_per_second", default=2.0, show_default=True,
+              type=click.FloatRange(min=0, min_open=True),
               help="Business events per second.")
 @click.option("--duration", default=60.0, show_default=True, type=click.FloatRange(min=0),
               help="Seconds to run (0 runs until interrupted).")
@@ -89,7 +90,7 @@ def seed(env_name: str, scale: int, seed_value: int, today: dt.datetime | None, 
                    "cancel, delete_draft, rebuild_tax_links (a TRUNCATE and refill; 0 unless asked).")
 @output_option
 @handle_errors
-def simulate(env_name: str, rate: float, duration: float, seed_value: int | None, weights: tuple[str, ...],
+def simulate(env_name: str, events_per_second: float, duration: float, seed_value: int | None, weights: tuple[str, ...],
              output: str) -> None:
     """Keep producing business activity, one real transaction per event: new invoices and bills,
     edits and postings of drafts, payments, cancellations, deletion of drafts. A lost connection (a
@@ -99,15 +100,15 @@ def simulate(env_name: str, rate: float, duration: float, seed_value: int | None
     Example:
       hybrid odoo simulate --rate 10 --duration 300 --weight rebuild_tax_links=0.1
     """
-    from dagster_project.odoo.simulate import simulate as run_simulation
+    from dagster_project.odoo.generator.simulate import simulate as run_simulation
 
     dsn, _ = _local_odoo(env_name)
     stop = threading.Event()
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
-        report = run_simulation(dsn, rate=rate, duration=duration or float("inf"), seed=seed_value,
-                                progress=progress, stop=stop, weights=_parse_weights(weights))
+        report = run_simulation(dsn, events_per_second=events_per_second, duration=duration or float("inf"),
+                                seed=seed_value, progress=progress, stop=stop, weights=_parse_weights(weights))
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--weight") from exc
     if output == "json":

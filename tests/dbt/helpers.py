@@ -17,7 +17,7 @@ from psycopg import sql
 from dagster_project.config.matrix import load_matrix
 from dagster_project.dbt.env import dbt_env
 from dagster_project.dbt.manifest import DBT_PROJECT_DIR, dbt_executable
-from dagster_project.odoo.seed import seed_database
+from dagster_project.odoo.generator.seed import seed_database
 
 MARTS = ("dim_company", "dim_partner", "dim_account", "dim_journal", "dim_currency", "fct_journal_items",
          "fct_invoices", "ar_aging", "ap_aging", "revenue_monthly", "trial_balance", "expenses_monthly",

@@ -8,7 +8,8 @@ from collections import Counter
 
 import pytest
 
-from dagster_project.odoo.simulate import SimulationReport, simulate
+from dagster_project.odoo.generator.outcomes import SimulationReport
+from dagster_project.odoo.generator.simulate import simulate
 from tests.dbt import independent
 from tests.dbt.helpers import MANILA_TODAY, MARTS, DbtResult, Warehouse, assert_succeeded, seeded_warehouse
 
@@ -34,7 +35,7 @@ def warehouse(make_database, tmp_path_factory) -> Warehouse:
 def runs(warehouse: Warehouse) -> Runs:
     assert_succeeded(warehouse.dbt("run"))
     [(lines_before,)] = warehouse.rows("SELECT count(*) FROM warehouse.fct_journal_items")
-    report = simulate(warehouse.dsn, rate=60, duration=4, seed=7)
+    report = simulate(warehouse.dsn, events_per_second=60, duration=4, seed=7)
     incremental = warehouse.dbt("run")
     after_incremental = {mart: warehouse.mart(mart) for mart in MARTS}
     full = warehouse.dbt("run", "--full-refresh")

@@ -23,7 +23,7 @@ from dagster_project.live.catalog import Catalog, load_catalog
 from dagster_project.live.defs import CHECK, build_freshness_sensor, build_verify_checks, live_definitions
 from dagster_project.live.verify import verify
 from dagster_project.live.worker import run
-from dagster_project.odoo.simulate import simulate
+from dagster_project.odoo.generator.simulate import simulate
 from dagster_project.resources.postgres import PostgresResource
 from tests.dbt.helpers import MARTS, Warehouse, assert_succeeded, seeded_warehouse
 
@@ -71,7 +71,7 @@ def test_the_live_tables_equal_a_full_build_after_a_simulated_day(warehouse: War
                                   kwargs={"stop": stop, "progress": lines.append, "poll_s": 0.2})
         worker.start()
         try:
-            report = simulate(warehouse.dsn, rate=60, duration=4, seed=11)
+            report = simulate(warehouse.dsn, events_per_second=60, duration=4, seed=11)
         finally:
             stop.set()
             worker.join(timeout=120)

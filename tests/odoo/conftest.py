@@ -8,7 +8,7 @@ from collections.abc import Callable
 import psycopg
 import pytest
 
-from dagster_project.odoo.seed import SeedReport, seed_database
+from dagster_project.odoo.generator.seed import SeedReport, seed_database
 
 TODAY = dt.date(2026, 3, 15)
 SEED = 42

@@ -7,7 +7,7 @@ from collections.abc import Callable
 import psycopg
 import pytest
 
-from dagster_project.odoo.seed import Loader
+from dagster_project.odoo.generator.seed import Loader
 
 
 @pytest.fixture(scope="module")

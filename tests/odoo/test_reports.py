@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from dagster_project.odoo.reports import SeedReport, SimulationReport
+from dagster_project.odoo.generator.outcomes import SeedReport, SimulationReport
 from dagster_project.odoo.schema import TABLES
 
 

@@ -8,15 +8,15 @@ import random
 
 import pytest
 
-from dagster_project.odoo import seed
-from dagster_project.odoo.catalog import Counters
-from dagster_project.odoo.catalog_builder import CatalogBuilder
-from dagster_project.odoo.copytext import copy_text, money
-from dagster_project.odoo.documents import Move
-from dagster_project.odoo.rates import DailyRates, currency_rates
-from dagster_project.odoo.row_text import lines_text, move_text
-from dagster_project.odoo.rows import line_row, move_row
-from dagster_project.odoo.stories import Seeder
+from dagster_project.odoo.generator import seed
+from dagster_project.odoo.generator.catalog import Counters
+from dagster_project.odoo.generator.catalog_builder import CatalogBuilder
+from dagster_project.odoo.generator.copytext import copy_text, money
+from dagster_project.odoo.generator.documents import Move
+from dagster_project.odoo.generator.rates import DailyRates, currency_rates
+from dagster_project.odoo.generator.row_text import lines_text, move_text
+from dagster_project.odoo.generator.rows import line_row, move_row
+from dagster_project.odoo.generator.stories import Seeder
 
 TODAY = dt.date(2026, 3, 15)
 

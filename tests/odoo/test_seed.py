@@ -11,7 +11,7 @@ import pytest
 
 from dagster_project.odoo import schema
 from dagster_project.odoo.checksums import table_checksums
-from dagster_project.odoo.seed import SeedReport, seed_database
+from dagster_project.odoo.generator.seed import SeedReport, seed_database
 
 REFERENCE = json.loads(schema.COLUMNS_FILE.read_text())
 MOVE_TYPES = {"entry", "out_invoice", "out_refund", "in_invoice", "in_refund", "out_receipt", "in_receipt"}

@@ -12,8 +12,10 @@ import psycopg
 import pytest
 
 from dagster_project.odoo.checksums import table_checksums
-from dagster_project.odoo.seed import seed_database
-from dagster_project.odoo.simulate import EVENTS, SimulationReport, simulate
+from dagster_project.odoo.generator.events import EVENTS
+from dagster_project.odoo.generator.outcomes import SimulationReport
+from dagster_project.odoo.generator.seed import seed_database
+from dagster_project.odoo.generator.simulate import simulate
 
 
 @pytest.fixture(scope="module")
@@ -25,7 +27,7 @@ def simulated(make_database: Callable[[str], str], seed_today: dt.date) -> tuple
             "max_line_id": conn.execute("SELECT max(id) FROM account_move_line").fetchone()[0],  # type: ignore
             "drafts": {r[0] for r in conn.execute("SELECT id FROM account_move WHERE state = 'draft'")},
         }
-    report = simulate(dsn, rate=40, duration=4, seed=3, today=seed_today + dt.timedelta(days=1),
+    report = simulate(dsn, events_per_second=40, duration=4, seed=3, today=seed_today + dt.timedelta(days=1),
                       weights={"rebuild_tax_links": 0.3})
     return dsn, report, before
 
@@ -130,7 +132,7 @@ def test_rebuild_of_tax_links_truncates_and_restores_every_row(
         before = table_checksums(conn, ["account_move_line_account_tax_rel"])
         rows = conn.execute("SELECT count(*) FROM account_move_line_account_tax_rel").fetchone()[0]  # type: ignore
     only_rebuild = {kind: 0.0 for kind in EVENTS} | {"rebuild_tax_links": 1.0}
-    report = simulate(dsn, rate=20, duration=1, seed=1, today=seed_today, weights=only_rebuild)
+    report = simulate(dsn, events_per_second=20, duration=1, seed=1, today=seed_today, weights=only_rebuild)
     assert report.counts["rebuild_tax_links"] >= 3
     assert set(report.touched["rebuild_tax_links"]) == {rows}
     with psycopg.connect(dsn) as conn:
@@ -139,9 +141,9 @@ def test_rebuild_of_tax_links_truncates_and_restores_every_row(
 
 def test_unknown_or_all_zero_weights_are_refused() -> None:
     with pytest.raises(ValueError, match="unknown: \\['refund_everything'\\]"):
-        simulate("postgresql://unused", rate=1, duration=1, weights={"refund_everything": 1})
+        simulate("postgresql://unused", events_per_second=1, duration=1, weights={"refund_everything": 1})
     with pytest.raises(ValueError, match="at least one positive weight"):
-        simulate("postgresql://unused", rate=1, duration=1, weights={kind: 0 for kind in EVENTS})
+        simulate("postgresql://unused", events_per_second=1, duration=1, weights={kind: 0 for kind in EVENTS})
 
 
 def test_a_killed_connection_is_reopened_and_activity_goes_on(
@@ -152,7 +154,7 @@ def test_a_killed_connection_is_reopened_and_activity_goes_on(
     seed_database(dsn, scale=1, seed=7, today=seed_today)
     result: list[SimulationReport] = []
     runner = threading.Thread(
-        target=lambda: result.append(simulate(dsn, rate=30, duration=4, seed=2, today=seed_today)))
+        target=lambda: result.append(simulate(dsn, events_per_second=30, duration=4, seed=2, today=seed_today)))
     # Only the simulation's own client backend: an autovacuum worker on the freshly seeded tables is in this
     # database too, and only a superuser may terminate it.
     simulation = ("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() "

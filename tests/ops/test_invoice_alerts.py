@@ -20,9 +20,10 @@ from dagster import DagsterInstance, SensorDefinition, build_sensor_context
 from psycopg import sql
 
 from dagster_project.config.matrix import load_matrix
+from dagster_project.odoo.generator.events import create_draft, post_draft
+from dagster_project.odoo.generator.seed import seed_database
+from dagster_project.odoo.generator.session import open_session
 from dagster_project.odoo.schema import create_tables
-from dagster_project.odoo.seed import seed_database
-from dagster_project.odoo.simulate import create_draft, open_session, post_draft
 from dagster_project.ops.invoice_sensor import build_big_invoice_sensor
 from dagster_project.replication.subscription import drop_detached, find, table_states
 from dagster_project.resources.postgres import PostgresResource

@@ -17,9 +17,9 @@ from psycopg import sql
 
 from dagster_project.cli.main import cli
 from dagster_project.odoo.checksums import table_checksums
-from dagster_project.odoo.reports import SimulationReport
-from dagster_project.odoo.seed import seed_database
-from dagster_project.odoo.simulate import simulate
+from dagster_project.odoo.generator.outcomes import SimulationReport
+from dagster_project.odoo.generator.seed import seed_database
+from dagster_project.odoo.generator.simulate import simulate
 from dagster_project.replication import subscription
 from dagster_project.replication.config import Endpoints, ReplicationConfig, config_path, load_config
 from dagster_project.replication.setup import SetupReport, setup
@@ -60,7 +60,7 @@ def under_load(replicated: Replicated, *, rate: float = 30, seed: int = 31,
     (the load must span the whole heal); at least `least` events must have happened."""
     stop, reports = threading.Event(), []
     runner = threading.Thread(target=lambda: reports.append(
-        simulate(replicated.endpoints.source, rate=rate, duration=600, seed=seed, today=TODAY, stop=stop)))
+        simulate(replicated.endpoints.source, events_per_second=rate, duration=600, seed=seed, today=TODAY, stop=stop)))
     runner.start()
     threading.Event().wait(1.5)
     try:

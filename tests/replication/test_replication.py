@@ -25,8 +25,8 @@ from dagster import (
 from psycopg import sql
 from psycopg.conninfo import make_conninfo
 
-from dagster_project.odoo.reports import SimulationReport
-from dagster_project.odoo.simulate import simulate
+from dagster_project.odoo.generator.outcomes import SimulationReport
+from dagster_project.odoo.generator.simulate import simulate
 from dagster_project.replication import diagnosis, snapshot
 from dagster_project.replication.assets import replicated_asset_specs
 from dagster_project.replication.checks import lag_results
@@ -80,7 +80,7 @@ def test_least_privilege(replicated: Replicated) -> None:
 
 def test_inserts_updates_deletes_and_truncate_arrive(replicated: Replicated) -> None:
     before, _ = replicated.checksums()
-    report = simulate(replicated.endpoints.source, rate=40, duration=6, seed=11, today=TODAY,
+    report = simulate(replicated.endpoints.source, events_per_second=40, duration=6, seed=11, today=TODAY,
                       weights={"rebuild_tax_links": 0.5})
     assert report.counts["create_draft"] and report.counts["edit_draft"] and report.counts["delete_draft"]
     assert report.counts["rebuild_tax_links"]  # TRUNCATE + refill of account_move_line_account_tax_rel
@@ -105,7 +105,8 @@ def test_killed_worker_and_server_restart_lose_and_duplicate_nothing(replicated:
 
     def run() -> None:
         try:
-            reports.append(simulate(replicated.endpoints.source, rate=30, duration=10, seed=12, today=TODAY))
+            reports.append(simulate(replicated.endpoints.source, events_per_second=30, duration=10, seed=12,
+                                    today=TODAY))
         except BaseException as exc:  # noqa: BLE001 (reported by the assertion below)
             errors.append(exc)
 
@@ -349,7 +350,7 @@ def test_a_column_added_with_a_default_is_healed_by_copying_the_table_again(repl
     column = f"x_fault_{'flag' if default.startswith(chr(39)) else 'seen'}"
     reports: list[SimulationReport] = []
     runner = threading.Thread(target=lambda: reports.append(
-        simulate(replicated.endpoints.source, rate=30, duration=8, seed=31, today=TODAY)))
+        simulate(replicated.endpoints.source, events_per_second=30, duration=8, seed=31, today=TODAY)))
     runner.start()
     threading.Event().wait(2)
     with replicated.source() as src:

@@ -13,8 +13,8 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from dagster_project.odoo.seed import seed_database
-from dagster_project.odoo.simulate import simulate
+from dagster_project.odoo.generator.seed import seed_database
+from dagster_project.odoo.generator.simulate import simulate
 from dagster_project.replication import subscription
 from dagster_project.replication.config import Endpoints, load_config
 from dagster_project.replication.setup import setup
@@ -97,7 +97,7 @@ def test_the_slot_survives_a_warehouse_restart_while_odoo_keeps_writing(replicat
 
 
 def test_deletes_and_truncates_under_load_arrive(replicated: Replicated) -> None:
-    report = simulate(replicated.endpoints.source, rate=50, duration=8, seed=83, today=TODAY,
+    report = simulate(replicated.endpoints.source, events_per_second=50, duration=8, seed=83, today=TODAY,
                       weights={"delete_draft": 1.0, "rebuild_tax_links": 0.5, "create_draft": 1.0})
     assert report.counts["delete_draft"] >= 5 and report.counts["rebuild_tax_links"] >= 3
     source, replica = replicated.checksums()

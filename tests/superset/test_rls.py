@@ -44,7 +44,7 @@ from tests.superset.browser import browser_as
 from tests.superset.conftest import RunningSuperset
 from tests.superset.dashboards import Plane, private_plane
 
-# The seed's companies (dagster_project/odoo/specs.py) as superset_assets/environments/local.yaml lists them.
+# The seed's companies (dagster_project/odoo/generator/specs.py) as superset_assets/environments/local.yaml lists them.
 PH, US, CEBU = 1, 2, 3
 COMPANIES = {"company_ph_viewer": {PH}, "company_us_viewer": {US}, "company_cebu_viewer": {CEBU},
              "company_ph_group_viewer": {PH, CEBU}}

@@ -28,7 +28,8 @@ from dulwich.repo import Repo
 
 from dagster_project import paths
 from dagster_project.config.branch import checkout_folder
-from dagster_project.odoo.simulate import open_session, post_draft
+from dagster_project.odoo.generator.events import post_draft
+from dagster_project.odoo.generator.session import open_session
 from dagster_project.ops import launcher
 from dagster_project.stack.process import BackgroundProcess, ProcessSpec
 from dagster_project.stack.scratch import free_port

@@ -7,40 +7,29 @@ import datetime as dt
 import random
 from collections.abc import Callable
 
-from dagster_project.odoo.accounting import (
+from dagster_project.odoo.generator.accounting import (
     Sequencer,
-    add_expense_lines,
-    add_invoice_lines,
-    add_reversed_lines,
     build_payment,
     close_groups,
     due_date,
     exchange_difference,
-    make_line,
     post,
     reconcile,
     set_payment_state,
 )
-from dagster_project.odoo.catalog import Catalog, Company, Employee, IdSource, Journal, Partner, Term
-from dagster_project.odoo.copytext import RATE_SCALE, div_round, stamp
-from dagster_project.odoo.documents import Batch, Expense, Item, Line, Move, Partial, Payment
-from dagster_project.odoo.rates import RateSource
-from dagster_project.odoo.specs import BILL_PREFIXES, COMPANY_WEIGHTS, INBOUND_TYPES, TERM_WEIGHTS, USER_UIDS
+from dagster_project.odoo.generator.catalog import Catalog, Company, IdSource, Journal, Partner, Term
+from dagster_project.odoo.generator.copytext import RATE_SCALE, div_round, stamp
+from dagster_project.odoo.generator.documents import Batch, Item, Line, Move, Partial, Payment
+from dagster_project.odoo.generator.entries import EntryStories
+from dagster_project.odoo.generator.expenses import ExpenseStories
+from dagster_project.odoo.generator.move_lines import add_invoice_lines, add_reversed_lines
+from dagster_project.odoo.generator.rates import RateSource
+from dagster_project.odoo.generator.specs import BILL_PREFIXES, COMPANY_WEIGHTS, INBOUND_TYPES, TERM_WEIGHTS, USER_UIDS
 
 OPEN_PROBABILITY = ((0, 0.7), (30, 0.45), (60, 0.3), (90, 0.22), (120, 0.15))  # days overdue -> chance
 AGING_LIMITS = (0, 30, 60, 90, 120)
-EXPENSE_STATES = (
-    ("draft", 8),
-    ("submitted", 8),
-    ("approved", 8),
-    ("refused", 4),
-    ("posted", 20),
-    ("in_payment", 10),
-    ("paid", 42),
-)
 
-
-class Seeder:
+class Seeder(ExpenseStories, EntryStories):
     """Turns dates into stories: invoices, bills, refunds, receipts, expenses, entries and their payments."""
 
     def __init__(
@@ -347,204 +336,6 @@ class Seeder:
         if partials:
             last = max(p.created for p in partials)
             move.written = last
-
-    def expense_story(self, day: dt.date) -> None:
-        rng = self.rng
-        company = self.pick_company()
-        employee = rng.choice(self.cat.employees[company.id])
-        product = rng.choice(self.cat.products["expense"])
-        state = rng.choices([s for s, _ in EXPENSE_STATES], [w for _, w in EXPENSE_STATES])[0]
-        if (self.today - day).days < 20 and state in ("paid", "in_payment"):
-            state = "posted"
-        company_paid = state == "paid" and rng.random() < 0.35
-        currency_id = self.pick_currency(company) if rng.random() < 0.5 else company.currency_id
-        expense_id = self.ids("hr_expense")
-        item = self.items(company, "expense", currency_id, day, 1)[0]
-        item = Item(
-            product.id,
-            f"{product.name} - {employee.name}",
-            item.quantity if product.name == "Mileage" else 1,
-            item.price_unit,
-            0,
-            company.accounts[product.account_role],
-            (company.taxes["purchase"],),
-            expense_id,
-        )
-        move = None
-        if state in ("posted", "in_payment", "paid"):
-            move = self.expense_move(company, employee, item, currency_id, day, state, company_paid)
-        untaxed = item.quantity * item.price_unit
-        created = stamp(day, expense_id)
-        self.batch.expenses.append(
-            Expense(
-                id=expense_id,
-                name=item.name,
-                date=day,
-                employee_id=employee.id,
-                company_id=company.id,
-                product_id=product.id,
-                quantity=item.quantity,
-                price_unit=item.price_unit,
-                untaxed=untaxed,
-                tax=div_round(untaxed * item.taxes[0].basis_points, 10_000),
-                rate=self.rate(company, currency_id, day),
-                currency_id=currency_id,
-                account_id=item.account_id,
-                tax_id=item.taxes[0].id,
-                state=state,
-                approval={"draft": None, "submitted": "submitted", "refused": "refused"}.get(state, "approved"),
-                company_paid=company_paid,
-                created=created,
-                written=max(move.written or move.created, created) if move else created,
-                move_id=move.id if move else None,
-            )
-        )
-
-    def expense_move(
-        self,
-        company: Company,
-        employee: Employee,
-        item: Item,
-        currency_id: int,
-        day: dt.date,
-        state: str,
-        company_paid: bool,
-    ) -> Move:
-        """Own-account expenses become a bill to the employee; company-paid ones an entry on the bank."""
-        if company_paid:
-            move = self.new_move(
-                "entry", company, company.journals["bank"], day, currency_id, employee.partner, ref=item.name
-            )
-            add_expense_lines(self.cat, self.ids, move, item, company.journals["bank"].default_account_id)
-            self.finish(move, "posted")
-            self.emit(move)
-            return move
-        move = self.invoice(
-            "in_invoice",
-            day,
-            company=company,
-            partner=employee.partner,
-            items=[item],
-            ref=item.name,
-            term=self.cat.terms[0],
-            currency_id=currency_id,
-        )
-        self.finish(move, "posted")
-        partials: list[Partial] = []
-        payments: list[Payment] = []
-        moves = [move]
-        if state in ("in_payment", "paid"):
-            moves += self.pay_expense(move, state == "paid", partials, payments)
-        self.close(move, moves, partials, payments)
-        return move
-
-    def pay_expense(self, move: Move, matched: bool, partials: list[Partial], payments: list[Payment]) -> list[Move]:
-        day = min(self.today, move.date + dt.timedelta(days=self.rng.randrange(1, 15)))
-        company = move.company
-        payment = build_payment(
-            self.cat,
-            self.ids,
-            self.seq,
-            company=company,
-            journal=company.journals["bank"],
-            partner=move.partner,
-            partner_type="supplier",
-            inbound=False,  # type: ignore
-            amount=-sum(line.amount_currency for line in move.term_lines()),
-            currency_id=move.currency_id,
-            rate=self.rate(company, move.currency_id, day),
-            day=day,
-            memo=move.ref or move.name,
-            matched=matched,
-        )
-        payments.append(payment)
-        self.batch.invoice_payments.append((move.id, payment.id))
-        return [payment.move, *self.apply(payment.counterpart, move.term_lines(), day, partials)]
-
-    def entry_story(self, day: dt.date) -> None:
-        """A miscellaneous entry: depreciation, accruals (a customer rebate reduces revenue outside any
-        customer document), salaries or a loan repayment."""
-        rng = self.rng
-        company = self.pick_company()
-        acc = company.accounts
-        factor = 1 if company.currency_id == self.cat.currencies["PHP"] else 50
-        kind = rng.choice(
-            (
-                ("Depreciation", "depreciation", "fixed"),
-                ("Accrued rent", "rent", "accrued"),
-                ("Payroll", "salaries", "bank"),
-                ("Loan amortization", "loan", "bank"),
-                ("Prepaid insurance", "prepayments", "bank"),
-                ("Volume rebate accrual", "income", "accrued"),
-            )
-        )
-        move = self.new_move(
-            "entry",
-            company,
-            company.journals["misc"],
-            day,
-            company.currency_id,
-            None,
-            ref=f"{kind[0]} {day:%B %Y}",
-            narration=f"<p>{kind[0]}</p>",
-        )
-        amounts = [rng.randrange(20_000_00, 400_000_00) // factor for _ in range(rng.randrange(1, 4))]
-        for amount in amounts:
-            make_line(
-                self.cat,
-                self.ids,
-                move,
-                account_id=acc[kind[1]],
-                display_type="product",
-                balance=amount,
-                amount_currency=amount,
-                currency_id=company.currency_id,
-                name=kind[0],
-                partner_id=None,
-            )
-        make_line(
-            self.cat,
-            self.ids,
-            move,
-            account_id=acc[kind[2]],
-            display_type="product",
-            balance=-sum(amounts),
-            amount_currency=-sum(amounts),
-            currency_id=company.currency_id,
-            name=kind[0],
-            partner_id=None,
-        )
-        self.finish(move, self.lifecycle(day))
-        self.emit(move)
-
-    def opening_entries(self, day: dt.date) -> None:
-        for company in self.companies:
-            factor = 1 if company.currency_id == self.cat.currencies["PHP"] else 50
-            move = self.new_move(
-                "entry", company, company.journals["misc"], day, company.currency_id, None, ref="Opening balance"
-            )
-            acc = company.accounts
-            for role, amount in (
-                ("bank", 25_000_000_00),
-                ("cash", 500_000_00),
-                ("fixed", 12_000_000_00),
-                ("loan", -10_000_000_00),
-                ("equity", -27_500_000_00),
-            ):
-                make_line(
-                    self.cat,
-                    self.ids,
-                    move,
-                    account_id=acc[role],
-                    display_type="product",
-                    balance=amount // factor,
-                    amount_currency=amount // factor,
-                    currency_id=company.currency_id,
-                    name="Opening balance",
-                    partner_id=None,
-                )
-            self.finish(move, "posted")
-            self.emit(move)
 
     STORIES: tuple[tuple[str, int], ...] = (
         ("out_invoice", 40),

@@ -7,9 +7,9 @@ import datetime as dt
 import random
 from typing import Protocol
 
-from dagster_project.odoo.catalog import Catalog
-from dagster_project.odoo.copytext import RATE_SCALE
-from dagster_project.odoo.specs import START_RATES
+from dagster_project.odoo.generator.catalog import Catalog
+from dagster_project.odoo.generator.copytext import RATE_SCALE
+from dagster_project.odoo.generator.specs import START_RATES
 
 
 def currency_rates(

@@ -9,9 +9,9 @@ the two forms equal.
 
 from __future__ import annotations
 
-from dagster_project.odoo.accounting import due_date, move_amounts
-from dagster_project.odoo.copytext import NULL, ZERO, money, rate_text, text
-from dagster_project.odoo.documents import Move
+from dagster_project.odoo.generator.accounting import due_date, move_amounts
+from dagster_project.odoo.generator.copytext import NULL, ZERO, money, rate_text, text
+from dagster_project.odoo.generator.documents import Move
 
 
 def move_text(move: Move) -> str:

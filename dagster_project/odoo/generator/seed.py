@@ -23,15 +23,17 @@ from psycopg import sql
 
 from dagster_project.config import database
 from dagster_project.odoo import schema
-from dagster_project.odoo.catalog import Counters
-from dagster_project.odoo.catalog_builder import CatalogBuilder
-from dagster_project.odoo.copytext import copy_text, stamp
-from dagster_project.odoo.documents import Batch
-from dagster_project.odoo.master_rows import PARTNER_COLUMNS, RATE_COLUMNS, audit, rate_row
-from dagster_project.odoo.rates import DailyRates, currency_rates
-from dagster_project.odoo.reports import SeedReport
-from dagster_project.odoo.row_text import lines_text, move_text
-from dagster_project.odoo.rows import (
+from dagster_project.odoo.generator.audit import audit
+from dagster_project.odoo.generator.catalog import Counters
+from dagster_project.odoo.generator.catalog_builder import CatalogBuilder
+from dagster_project.odoo.generator.copytext import copy_text, stamp
+from dagster_project.odoo.generator.documents import Batch
+from dagster_project.odoo.generator.master_rows import RATE_COLUMNS, rate_row
+from dagster_project.odoo.generator.outcomes import SeedReport
+from dagster_project.odoo.generator.party_rows import PARTNER_COLUMNS
+from dagster_project.odoo.generator.rates import DailyRates, currency_rates
+from dagster_project.odoo.generator.row_text import lines_text, move_text
+from dagster_project.odoo.generator.rows import (
     EXPENSE_COLUMNS,
     FULL_COLUMNS,
     LINE_COLUMNS,
@@ -42,7 +44,7 @@ from dagster_project.odoo.rows import (
     partial_row,
     payment_row,
 )
-from dagster_project.odoo.stories import Seeder
+from dagster_project.odoo.generator.stories import Seeder
 
 Progress = Callable[[str], None]
 HISTORY_DAYS = 540

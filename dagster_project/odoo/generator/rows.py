@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from dagster_project.odoo.accounting import due_date, move_amounts
-from dagster_project.odoo.copytext import ZERO, money, rate_text, to_company
-from dagster_project.odoo.documents import Expense, Line, Move, Partial, Payment
-from dagster_project.odoo.specs import ADMIN_UID
+from dagster_project.odoo.generator.accounting import MoveAmounts, due_date, move_amounts
+from dagster_project.odoo.generator.audit import AUDIT_COLUMNS, audit
+from dagster_project.odoo.generator.copytext import ZERO, money, rate_text, to_company
+from dagster_project.odoo.generator.documents import Expense, Line, Move, Partial, Payment
+from dagster_project.odoo.generator.specs import ADMIN_UID
 
 MOVE_COLUMNS = (
-    "id",
-    "create_uid",
-    "create_date",
-    "write_uid",
-    "write_date",
+    *AUDIT_COLUMNS,
     "name",
     "ref",
     "date",
@@ -35,16 +32,7 @@ MOVE_COLUMNS = (
     "payment_reference",
     "currency_id",
     "invoice_currency_rate",
-    "amount_untaxed",
-    "amount_tax",
-    "amount_total",
-    "amount_residual",
-    "amount_untaxed_signed",
-    "amount_untaxed_in_currency_signed",
-    "amount_tax_signed",
-    "amount_total_signed",
-    "amount_total_in_currency_signed",
-    "amount_residual_signed",
+    *MoveAmounts._fields,  # amount_untaxed ... amount_residual_signed, as move_amounts() gives them
     "payment_state",
     "reversed_entry_id",
     "invoice_partner_display_name",
@@ -55,14 +43,10 @@ MOVE_COLUMNS = (
     "sequence_prefix",
     "sequence_number",
 )
-MOVE_AMOUNT_COLUMNS = MOVE_COLUMNS[27:37]
+MOVE_AMOUNT_COLUMNS = MoveAmounts._fields
 
 LINE_COLUMNS = (
-    "id",
-    "create_uid",
-    "create_date",
-    "write_uid",
-    "write_date",
+    *AUDIT_COLUMNS,
     "move_id",
     "journal_id",
     "company_id",
@@ -107,11 +91,7 @@ LINE_COLUMNS = (
     "expense_id",
 )
 PARTIAL_COLUMNS = (
-    "id",
-    "create_uid",
-    "create_date",
-    "write_uid",
-    "write_date",
+    *AUDIT_COLUMNS,
     "debit_move_id",
     "credit_move_id",
     "full_reconcile_id",
@@ -124,13 +104,9 @@ PARTIAL_COLUMNS = (
     "company_id",
     "max_date",
 )
-FULL_COLUMNS = ("id", "create_uid", "create_date", "write_uid", "write_date")
+FULL_COLUMNS = AUDIT_COLUMNS
 PAYMENT_COLUMNS = (
-    "id",
-    "create_uid",
-    "create_date",
-    "write_uid",
-    "write_date",
+    *AUDIT_COLUMNS,
     "name",
     "date",
     "move_id",
@@ -152,11 +128,7 @@ PAYMENT_COLUMNS = (
 )
 
 EXPENSE_COLUMNS = (
-    "id",
-    "create_uid",
-    "create_date",
-    "write_uid",
-    "write_date",
+    *AUDIT_COLUMNS,
     "name",
     "date",
     "employee_id",
@@ -286,10 +258,7 @@ def line_row(move: Move, line: Line) -> tuple[object, ...]:
 def partial_row(partial: Partial) -> tuple[object, ...]:
     return (
         partial.id,
-        ADMIN_UID,
-        partial.created,
-        ADMIN_UID,
-        partial.created,
+        *audit(partial.created),
         partial.debit.id,
         partial.credit.id,
         partial.full_id,

@@ -6,8 +6,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from dagster_project.odoo.catalog import Company, Journal, Partner, Tax, Term
-from dagster_project.odoo.specs import ADMIN_UID, INVOICE_TYPES
+from dagster_project.odoo.generator.catalog import Company, Journal, Partner, Tax, Term
+from dagster_project.odoo.generator.specs import ADMIN_UID, INVOICE_TYPES
 
 
 @dataclass(slots=True)

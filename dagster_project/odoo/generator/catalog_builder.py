@@ -6,9 +6,20 @@ import datetime as dt
 import random
 from dataclasses import dataclass, field
 
-from dagster_project.odoo import master_rows as mr
-from dagster_project.odoo.catalog import Catalog, Company, Counters, Employee, Journal, Partner, Product, Tax, Term
-from dagster_project.odoo.specs import (
+from dagster_project.odoo.generator import master_rows as mr
+from dagster_project.odoo.generator import party_rows as pr
+from dagster_project.odoo.generator.catalog import (
+    Catalog,
+    Company,
+    Counters,
+    Employee,
+    Journal,
+    Partner,
+    Product,
+    Tax,
+    Term,
+)
+from dagster_project.odoo.generator.specs import (
     ACCOUNT_FR,
     CHART,
     COMPANIES,
@@ -194,10 +205,10 @@ class CatalogBuilder:
             template_id, product_id = self.ids("product_template"), self.ids("product_product")
             code = f"{use[:1].upper()}{index:04d}"
             products.setdefault(use, []).append(Product(product_id, name, price, use, account_role))
-            template = mr.template_row(template_id, self.created, name, kind, price, use, code)
-            self.out.add("product_template", mr.TEMPLATE_COLUMNS, template)
-            product = mr.product_row(product_id, self.created, code, template_id, price, [c.id for c in roots])
-            self.out.add("product_product", mr.PRODUCT_COLUMNS, product)
+            template = pr.template_row(template_id, self.created, name, kind, price, use, code)
+            self.out.add("product_template", pr.TEMPLATE_COLUMNS, template)
+            product = pr.product_row(product_id, self.created, code, template_id, price, [c.id for c in roots])
+            self.out.add("product_product", pr.PRODUCT_COLUMNS, product)
             table, role = ("product_taxes_rel", "sale") if use == "sale" else ("product_supplier_taxes_rel", "purchase")
             for company in roots:
                 self.out.add(table, ("prod_id", "tax_id"), (template_id, company.taxes[role].id))
@@ -301,8 +312,8 @@ class CatalogBuilder:
         }
         self.partners.append(partner)
         employee = Employee(self.ids("hr_employee"), name, company.id, partner)
-        row = mr.employee_row(employee, self.created, self.rng.choice(JOB_TITLES), email)
-        self.out.add("hr_employee", mr.EMPLOYEE_COLUMNS, row)
+        row = pr.employee_row(employee, self.created, self.rng.choice(JOB_TITLES), email)
+        self.out.add("hr_employee", pr.EMPLOYEE_COLUMNS, row)
         return employee
 
     def partner_table(self, catalog: Catalog) -> list[tuple[object, ...]]:
@@ -310,6 +321,6 @@ class CatalogBuilder:
         roots = sorted({c.root_id for c in catalog.companies.values()})
         term_id = catalog.terms[2].id
         return [
-            mr.partner_row(p, self.partner_rows[p.id], self.created, roots, term_id)
+            pr.partner_row(p, self.partner_rows[p.id], self.created, roots, term_id)
             for p in sorted(self.partners, key=lambda p: p.id)
         ]

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import httpx
+from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt, wait_incrementing
 
 from dagster_project.config.redact import mask_url, redact
 
@@ -46,16 +47,21 @@ def post_message(text: str, webhook: str | None = None, *, kind: str = "notifica
 
 def post_with_retry(text: str, webhook: str | None = None, *, kind: str = "notification", attempts: int = 3,
                     pause: float = 1.0, fields: Mapping[str, Any] | None = None) -> bool:
-    """`post_message`, retried on a network or HTTP error (a webhook restarting). The last error is raised
-    after the text has been logged, so the message survives in the log even then."""
-    for attempt in range(1, attempts):
-        try:
-            return post_message(text, webhook, kind=kind, fields=fields)
-        except NotificationFailed as exc:
-            log.warning("%s: attempt %d of %d failed (%s); retrying", kind, attempt, attempts, exc)
-            time.sleep(pause * attempt)
+    """`post_message`, retried on a network or HTTP error (a webhook restarting), waiting `pause`, then twice
+    that, and so on. The last error is raised after the text has been logged, so the message survives in the
+    log even then."""
+
+    def warn(state: RetryCallState) -> None:
+        log.warning("%s: attempt %d of %d failed (%s); retrying", kind, state.attempt_number, attempts,
+                    state.outcome.exception() if state.outcome else "")
+
     try:
-        return post_message(text, webhook, kind=kind, fields=fields)
+        for attempt in Retrying(stop=stop_after_attempt(attempts), wait=wait_incrementing(pause, pause),
+                                retry=retry_if_exception_type(NotificationFailed), before_sleep=warn, reraise=True,
+                                sleep=time.sleep):
+            with attempt:
+                return post_message(text, webhook, kind=kind, fields=fields)
     except NotificationFailed as exc:
         log.error("%s could not be posted after %d attempts (%s):\n%s", kind, attempts, exc, text)
         raise
+    raise AssertionError("unreachable: Retrying either returns or raises")

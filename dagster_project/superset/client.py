@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 import time
 import uuid as uuidlib
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 import httpx
+import prison
+from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
 from dagster_project.config.matrix import Environment
 from dagster_project.config.redact import URI_PASSWORD, redact, uri_password
@@ -137,26 +138,38 @@ class SupersetClient:
                 return response
 
     def _send(self, method: str, path: str, what: str, *, idempotent: bool, **kwargs: Any) -> httpx.Response:
-        """Send with bounded retries: connection errors always, 5xx and broken answers if idempotent."""
-        attempt = 0
-        while True:
-            attempt += 1
+        """Send with bounded retries (tenacity): connection errors always, 5xx and broken answers if idempotent.
+        After the last attempt a 5xx is returned (the caller raises it with the server's reason)."""
+
+        def once() -> httpx.Response:
             try:
                 response = self._http.request(method, path, **kwargs)
             except httpx.TransportError as exc:
-                retry = isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout) or idempotent
-                if not retry or attempt > self.retries:
-                    raise SupersetError(what, None, f"{type(exc).__name__} at {self.url}{path}: "
-                                        f"{self._mask(str(exc))}") from exc
-                reason = type(exc).__name__
-            else:
-                if response.status_code < 500 or not idempotent or attempt > self.retries:
-                    return response
-                reason = f"HTTP {response.status_code}"
-            delay = self.backoff * 2 ** (attempt - 1)
+                if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout) or idempotent:
+                    raise _Retryable(type(exc).__name__, transport=exc) from exc
+                raise SupersetError(what, None, f"{type(exc).__name__} at {self.url}{path}: "
+                                    f"{self._mask(str(exc))}") from exc
+            if response.status_code >= 500 and idempotent:
+                raise _Retryable(f"HTTP {response.status_code}", response=response)
+            return response
+
+        def warn(state: RetryCallState) -> None:
+            reason = state.outcome.exception() if state.outcome else None
             log.warning("Superset %s %s (%s) failed with %s; retry %d/%d in %.1fs", method, path, what, reason,
-                        attempt, self.retries, delay)
-            time.sleep(delay)
+                        state.attempt_number, self.retries, state.upcoming_sleep)
+
+        try:
+            for attempt in Retrying(stop=stop_after_attempt(self.retries + 1), reraise=True, before_sleep=warn,
+                                    wait=wait_exponential(multiplier=self.backoff, min=self.backoff),
+                                    retry=retry_if_exception_type(_Retryable), sleep=time.sleep):
+                with attempt:
+                    return once()
+        except _Retryable as exc:
+            if exc.response is not None:
+                return exc.response
+            raise SupersetError(what, None, f"{exc} at {self.url}{path}: {self._mask(str(exc.transport))}") \
+                from exc.transport
+        raise AssertionError("unreachable: Retrying either returns or raises")
 
     def _raise_for_status(self, response: httpx.Response, what: str) -> None:
         if response.is_error:
@@ -303,20 +316,17 @@ class SupersetClient:
 
 
 def rison(value: Any) -> str:
-    """Encode for Superset's `q` parameter (https://github.com/Nanonid/rison)."""
-    if value is True or value is False or value is None:
-        return {True: "!t", False: "!f", None: "!n"}[value]
-    if isinstance(value, int | float):
-        return repr(value)
-    if isinstance(value, str):
-        if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", value):
-            return value
-        return "'" + value.replace("!", "!!").replace("'", "!'") + "'"
-    if isinstance(value, Mapping):
-        return "(" + ",".join(f"{rison(str(k))}:{rison(v)}" for k, v in value.items()) + ")"
-    if isinstance(value, list | tuple):
-        return "!(" + ",".join(rison(v) for v in value) + ")"
-    raise TypeError(f"cannot encode {type(value).__name__} as rison")
+    """Encode for Superset's `q` parameter (Rison, by the prison library)."""
+    return prison.dumps(value)
+
+
+class _Retryable(Exception):
+    """An attempt worth repeating: a transport error, or a 5xx answer to an idempotent call."""
+
+    def __init__(self, reason: str, *, transport: httpx.TransportError | None = None,
+                 response: httpx.Response | None = None) -> None:
+        super().__init__(reason)
+        self.transport, self.response = transport, response
 
 
 def _kind(kind: str) -> str:

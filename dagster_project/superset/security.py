@@ -16,13 +16,22 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationInfo, field_validator
+
 from dagster_project.superset.identity import marker
-from dagster_project.superset.templates import AssetError, AssetSources, jinja_environment, parse_yaml, render
+from dagster_project.superset.templates import (
+    AssetError,
+    AssetSources,
+    jinja_environment,
+    line_of,
+    parse_yaml,
+    render,
+    validated,
+)
 
 SECURITY_FILE = Path("security") / "roles.yaml"
 FILTER_TYPE = "Regular"  # applies to the roles it names; Admin (no company role) keeps seeing everything
 _DATASET_PERM = re.compile(r"\(id:(\d+)\)$")  # Superset's dataset permission: [database].[table](id:N)
-_IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]*")
 
 
 @dataclass(frozen=True)
@@ -85,75 +94,78 @@ def table_label(table: Mapping[str, Any], datasets: Mapping[int, str]) -> str:
     return datasets.get(int(table["id"])) or f"{table.get('schema')}.{table.get('table_name')} (id {table['id']})"
 
 
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # a misspelt key is an error, not silently ignored
+
+
+class RoleSpec(_Strict):
+    name: str = Field(min_length=1)
+    companies: list[str] = Field(min_length=1)
+
+
+class RolesFile(_Strict):
+    """security/roles.yaml, rendered."""
+
+    column: str = Field("company_id", pattern=r"^[a-z_][a-z0-9_]*$")  # it becomes SQL in every filter's clause
+    permissions: list[tuple[str, str]] = []  # [permission, resource], e.g. [can_read, Dashboard]
+    roles: list[RoleSpec] = []
+    exempt: dict[str, str | None] = {}  # dataset -> the reason it has no company filter
+
+    @field_validator("permissions", "roles", "exempt", mode="before")
+    @classmethod
+    def _left_empty(cls, value: Any, info: ValidationInfo) -> Any:
+        """`roles:` with nothing under it is YAML's null: the key's empty value."""
+        return ({} if info.field_name == "exempt" else []) if value is None else value
+
+
+class CompanyValue(BaseModel):
+    """One entry of the values' `companies: [{code, id, name}]`."""
+
+    code: str = Field(min_length=1)
+    id: StrictInt
+    name: str | None = None
+
+
+class CompanyValues(BaseModel):
+    companies: list[CompanyValue] = []
+
+
 def load_security(sources: AssetSources, datasets: Iterable[str]) -> Security | None:
     """Render `security/roles.yaml` with the environment's values; None when the assets have no such file."""
     path = sources.root / SECURITY_FILE
     if not path.exists():
         return None
-    spec = parse_yaml(render(jinja_environment(sources.root), sources.root, path, sources.values), path)
-    if not isinstance(spec, dict):
-        raise AssetError(path, 1, "security/roles.yaml must render to a YAML mapping")
+    spec = validated(RolesFile, parse_yaml(render(jinja_environment(sources.root), sources.root, path,
+                                                  sources.values), path), path)
     companies = _companies(sources)
-    column = str(spec.get("column") or "company_id")
-    if not _IDENTIFIER.fullmatch(column):  # it becomes SQL in every filter's clause
-        raise AssetError(path, _line(path, "column:"), f"column must be a plain column name; got {column!r}")
-    roles = tuple(_role(path, entry, companies, sources) for entry in spec.get("roles") or [])
+    roles = tuple(_role(path, entry, companies, sources) for entry in spec.roles)
     _unique(path, [role.logical for role in roles])
-    exempt = spec.get("exempt") or {}
-    if not isinstance(exempt, dict):
-        raise AssetError(path, _line(path, "exempt:"), "exempt must map a dataset name to the reason")
-    return Security(sources.namespace, path, column, _permissions(path, spec.get("permissions")), roles,
-                    {str(k): str(v or "").strip() for k, v in exempt.items()}, tuple(sorted(datasets)))
+    return Security(sources.namespace, path, spec.column, tuple(sorted(set(spec.permissions))), roles,
+                    {k: (v or "").strip() for k, v in spec.exempt.items()}, tuple(sorted(datasets)))
 
 
 def _companies(sources: AssetSources) -> dict[str, int]:
     """code -> id from the values' `companies: [{code, id, name}]`."""
     where = sources.root / "environments" / f"{sources.env}.yaml"
     found: dict[str, int] = {}
-    for entry in sources.values.get("companies") or []:
-        if not isinstance(entry, dict) or "code" not in entry or not isinstance(entry.get("id"), int):
-            raise AssetError(where, _line(where, "companies:"), f"each company needs a code and an integer id "
-                                                                f"(e.g. {{code: ph, id: 1, name: ...}}); got {entry!r}")
-        if str(entry["code"]) in found:
-            raise AssetError(where, _line(where, str(entry["code"])), f"company code '{entry['code']}' is listed twice")
-        found[str(entry["code"])] = entry["id"]
+    for entry in validated(CompanyValues, {"companies": sources.values.get("companies") or []}, where).companies:
+        if entry.code in found:
+            raise AssetError(where, line_of(where, entry.code), f"company code '{entry.code}' is listed twice")
+        found[entry.code] = entry.id
     return found
 
 
-def _role(path: Path, entry: Any, companies: dict[str, int], sources: AssetSources) -> CompanyRole:
-    if not isinstance(entry, dict) or not entry.get("name"):
-        raise AssetError(path, _line(path, "roles:"), f"each role needs a name and companies; got {entry!r}")
-    logical = str(entry["name"])
-    codes = [str(code) for code in entry.get("companies") or []]
-    if not codes:
-        raise AssetError(path, _line(path, logical), f"role '{logical}' lists no companies")
-    unknown = [code for code in codes if code not in companies]
+def _role(path: Path, entry: RoleSpec, companies: dict[str, int], sources: AssetSources) -> CompanyRole:
+    unknown = [code for code in entry.companies if code not in companies]
     if unknown:
-        raise AssetError(path, _line(path, logical), f"role '{logical}' names unknown company code(s) "
+        raise AssetError(path, line_of(path, entry.name), f"role '{entry.name}' names unknown company code(s) "
                          f"{', '.join(unknown)}; known in environments/{sources.env}.yaml: "
                          f"{', '.join(companies) or 'none (add companies: [{code, id, name}])'}")
-    name = f"{sources.namespace}_{logical}" if sources.values.get("namespace") else logical
-    return CompanyRole(logical, name, tuple(sorted({companies[code] for code in codes})))
-
-
-def _permissions(path: Path, entries: Any) -> tuple[tuple[str, str], ...]:
-    pairs = []
-    for entry in entries or []:
-        if not (isinstance(entry, list) and len(entry) == 2 and all(isinstance(x, str) for x in entry)):
-            raise AssetError(path, _line(path, "permissions:"), f"a permission is [permission, resource], e.g. "
-                                                                f"[can_read, Dashboard]; got {entry!r}")
-        pairs.append((entry[0], entry[1]))
-    return tuple(sorted(set(pairs)))
+    name = f"{sources.namespace}_{entry.name}" if sources.values.get("namespace") else entry.name
+    return CompanyRole(entry.name, name, tuple(sorted({companies[code] for code in entry.companies})))
 
 
 def _unique(path: Path, names: list[str]) -> None:
     twice = sorted({name for name in names if names.count(name) > 1})
     if twice:
-        raise AssetError(path, _line(path, twice[0]), f"role name(s) listed twice: {', '.join(twice)}")
-
-
-def _line(path: Path, token: str) -> int | None:
-    for number, text in enumerate(path.read_text().splitlines(), start=1):
-        if token in text:
-            return number
-    return None
+        raise AssetError(path, line_of(path, twice[0]), f"role name(s) listed twice: {', '.join(twice)}")

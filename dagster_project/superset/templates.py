@@ -13,11 +13,12 @@ import re
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import jinja2
 import jinja2.sandbox
 import yaml
+from pydantic import BaseModel, ValidationError
 
 from dagster_project import paths
 
@@ -28,12 +29,43 @@ _OPENER_NAMES = {opener: name for name, opener in DELIMITERS.items()}
 _OPENERS = re.compile("|".join(map(re.escape, _OPENER_NAMES)))
 
 
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+
 class AssetError(Exception):
     """A template or values file is broken: `path:line: message`."""
 
     def __init__(self, path: Path | str, line: int | None, message: str):
         self.path, self.line, self.message = Path(path), line, message
         super().__init__(f"{path}{f':{line}' if line else ''}: {message}")
+
+
+def validated(model: type[ModelT], document: Any, path: Path) -> ModelT:
+    """`document` as `model`, or an AssetError naming the first wrong field by its place in the file
+    (`roles.1.companies: List should have at least 1 item`) and the line where that key is written."""
+    try:
+        return model.model_validate(document)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        where = ".".join(str(part) for part in error["loc"]) or "the file"
+        keys = [part for part in error["loc"] if isinstance(part, str)]
+        line = line_of(path, f"{keys[-1]}:") if keys else None
+        given = f"; got {error['input']!r}" if error["type"] != "missing" else ""
+        raise AssetError(path, line, f"{where}: {error['msg']}{given}") from None
+
+
+def line_of(path: Path | None, token: str) -> int | None:
+    """The first template line that mentions `token`: good enough to jump to the mistake."""
+    if path is None or not path.exists():
+        return None
+    lines = path.read_text().splitlines()
+    as_value = re.compile(rf"[:\[,{{-]\s*{re.escape(token)}(?![A-Za-z0-9_])")  # `x_axis: bucket`, `[a, bucket]`
+    anywhere = re.compile(rf"(?<![A-Za-z0-9_]){re.escape(token)}(?![A-Za-z0-9_])")
+    for pattern in (as_value, anywhere):
+        for number, text in enumerate(lines, start=1):
+            if pattern.search(text):
+                return number
+    return None
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from dagster_project.dbt.manifest import DBT_PROJECT_DIR, ManifestMissing, ensur
 from dagster_project.superset.bundle import Bundle, BundleObject
 from dagster_project.superset.querycontext import VIZ_TYPES
 from dagster_project.superset.security import SECURITY_FILE, Security
+from dagster_project.superset.templates import line_of
 
 REQUIRED = {
     "database": ("database_name", "sqlalchemy_uri", "uuid", "version", "extra"),  # 6.1's importer reads `extra`
@@ -108,20 +109,20 @@ def _mart(dataset: BundleObject) -> str:
 def _dataset(dataset: BundleObject, marts: dict[str, set[str]]) -> list[Problem]:
     mart = _mart(dataset)
     if mart not in marts:
-        return [Problem(dataset.source, _line(dataset.source, "table:"),
+        return [Problem(dataset.source, line_of(dataset.source, "table:"),
                         f"dataset '{dataset.name}' reads {mart}, which is no model in the dbt manifest")]
     have = marts[mart]
-    problems = [Problem(dataset.source, _line(dataset.source, c["column_name"]),
+    problems = [Problem(dataset.source, line_of(dataset.source, c["column_name"]),
                         f"dataset '{dataset.name}' lists column '{c['column_name']}' which mart {mart} lacks")
                 for c in dataset.body["columns"] if c["column_name"] not in have]
     for metric in dataset.body["metrics"]:
         for column in sorted(expression_columns(metric["expression"]) - have):
-            problems.append(Problem(dataset.source, _line(dataset.source, metric["metric_name"]),
+            problems.append(Problem(dataset.source, line_of(dataset.source, metric["metric_name"]),
                                     f"metric '{metric['metric_name']}' of dataset '{dataset.name}' uses column "
                                     f"'{column}' which mart {mart} lacks"))
     main = dataset.body.get("main_dttm_col")
     if main and main not in have:
-        problems.append(Problem(dataset.source, _line(dataset.source, "main_dttm_col"),
+        problems.append(Problem(dataset.source, line_of(dataset.source, "main_dttm_col"),
                                 f"dataset '{dataset.name}' main_dttm_col '{main}' is no column of mart {mart}"))
     return problems
 
@@ -137,17 +138,17 @@ def _chart(chart: BundleObject, datasets: dict[str, BundleObject], marts: dict[s
     name = chart.body.get("_dataset")
     dataset = datasets.get(str(name))
     if dataset is None:
-        return [Problem(source, _line(source, "dataset:"),
+        return [Problem(source, line_of(source, "dataset:"),
                         f"chart '{title}' reads dataset '{name}', which has no template in datasets/")]
     problems = []
     query = chart.body["_query"]
     if query.viz_type not in VIZ_TYPES and not query.verbatim:  # adopted form data serves any viz type
-        problems.append(Problem(source, _line(source, "viz_type"), f"chart '{title}' has viz_type "
+        problems.append(Problem(source, line_of(source, "viz_type"), f"chart '{title}' has viz_type "
                                 f"'{query.viz_type}'; supported: {', '.join(VIZ_TYPES)}"))
     if not query.metrics and not query.verbatim:
         problems.append(Problem(source, None, f"chart '{title}' names no metrics"))
     for problem in filter(None, (f.problem() for f in query.filters)):
-        problems.append(Problem(source, _line(source, "filters:"), f"chart '{title}': {problem}"))
+        problems.append(Problem(source, line_of(source, "filters:"), f"chart '{title}': {problem}"))
     if query.viz_type in ("echarts_timeseries_bar", "echarts_timeseries_line", "echarts_area") and not query.x_axis:
         problems.append(Problem(source, None, f"chart '{title}' ({query.viz_type}) needs an x_axis column"))
     mart = _mart(dataset)
@@ -155,15 +156,15 @@ def _chart(chart: BundleObject, datasets: dict[str, BundleObject], marts: dict[s
     listed = {c["column_name"] for c in dataset.body["columns"]}
     for column in query.columns():
         if mart in marts and column not in mart_columns:
-            problems.append(Problem(source, _line(source, column),
+            problems.append(Problem(source, line_of(source, column),
                                     f"chart '{title}' uses column '{column}' which mart {mart} lacks"))
         elif column not in listed:
-            problems.append(Problem(source, _line(source, column), f"chart '{title}' uses column '{column}' "
+            problems.append(Problem(source, line_of(source, column), f"chart '{title}' uses column '{column}' "
                                     f"which dataset '{dataset.name}' does not list"))
     metrics = {m["metric_name"] for m in dataset.body["metrics"]}
     for metric in query.metrics:
         if metric not in metrics:
-            problems.append(Problem(source, _line(source, metric), f"chart '{title}' uses metric '{metric}' which "
+            problems.append(Problem(source, line_of(source, metric), f"chart '{title}' uses metric '{metric}' which "
                                     f"dataset '{dataset.name}' does not define (known: {', '.join(sorted(metrics))})"))
     return problems
 
@@ -171,7 +172,7 @@ def _chart(chart: BundleObject, datasets: dict[str, BundleObject], marts: dict[s
 def _dashboard(dashboard: BundleObject, charts: dict[str, BundleObject],
                datasets: dict[str, BundleObject]) -> list[Problem]:
     title, source = dashboard.title, dashboard.source
-    problems = [Problem(source, _line(source, str(name)), f"dashboard '{title}' places chart '{name}', which has "
+    problems = [Problem(source, line_of(source, str(name)), f"dashboard '{title}' places chart '{name}', which has "
                         "no template in charts/") for name in dashboard.body["_charts"] if name not in charts]
     for native in dashboard.body["metadata"].get("native_filter_configuration") or []:
         for target in native.get("targets") or []:
@@ -180,10 +181,10 @@ def _dashboard(dashboard: BundleObject, charts: dict[str, BundleObject],
             dataset = next((d for d in datasets.values() if d.uuid == target["datasetUuid"]), None)
             column = target["column"]["name"]
             if dataset is None:
-                problems.append(Problem(source, _line(source, native["name"]), f"dashboard '{title}' filter "
+                problems.append(Problem(source, line_of(source, native["name"]), f"dashboard '{title}' filter "
                                         f"'{native['name']}' targets a dataset that has no template in datasets/"))
             elif column not in {c["column_name"] for c in dataset.body["columns"]}:
-                problems.append(Problem(source, _line(source, native["name"]), f"dashboard '{title}' filter "
+                problems.append(Problem(source, line_of(source, native["name"]), f"dashboard '{title}' filter "
                                         f"'{native['name']}' uses column '{column}' which dataset "
                                         f"'{dataset.name}' lacks"))
     return problems
@@ -196,29 +197,15 @@ def _security(security: Security, datasets: dict[str, BundleObject], marts: dict
     for name, dataset in sorted(datasets.items()):
         mart = _mart(dataset)
         if name not in security.exempt and mart in marts and security.column not in marts[mart]:
-            problems.append(Problem(dataset.source, _line(dataset.source, "table:"), (
+            problems.append(Problem(dataset.source, line_of(dataset.source, "table:"), (
                 f"dataset '{name}' reads {mart}, which has no column '{security.column}': row-level security "
                 f"cannot keep companies apart there; fix: add {security.column} to the mart, or exempt the "
                 f"dataset with a reason under `exempt:` in {SECURITY_FILE}")))
     for name, reason in sorted(security.exempt.items()):
         if name not in datasets:
-            problems.append(Problem(security.path, _line(security.path, name), f"exempt names dataset '{name}', "
+            problems.append(Problem(security.path, line_of(security.path, name), f"exempt names dataset '{name}', "
                                     "which has no template in datasets/"))
         elif not reason:
-            problems.append(Problem(security.path, _line(security.path, name), f"exempt dataset '{name}' needs a "
+            problems.append(Problem(security.path, line_of(security.path, name), f"exempt dataset '{name}' needs a "
                                     "reason (why every company may read all of its rows)"))
     return problems
-
-
-def _line(path: Path | None, token: str) -> int | None:
-    """The first template line that mentions `token`: good enough to jump to the mistake."""
-    if path is None or not path.exists():
-        return None
-    lines = path.read_text().splitlines()
-    as_value = re.compile(rf"[:\[,{{-]\s*{re.escape(token)}(?![A-Za-z0-9_])")  # `x_axis: bucket`, `[a, bucket]`
-    anywhere = re.compile(rf"(?<![A-Za-z0-9_]){re.escape(token)}(?![A-Za-z0-9_])")
-    for pattern in (as_value, anywhere):
-        for number, text in enumerate(lines, start=1):
-            if pattern.search(text):
-                return number
-    return None

@@ -14,6 +14,13 @@ import time
 from collections.abc import Callable, Mapping
 
 import psycopg
+from tenacity import (
+    Retrying,
+    retry_if_exception_type,
+    stop_after_delay,
+    stop_when_event_set,
+    wait_exponential,
+)
 
 from dagster_project.config import database
 from dagster_project.odoo.generator.events import EVENTS
@@ -94,12 +101,9 @@ def _reconnect(dsn: str, cause: Exception, stop: threading.Event, progress: Prog
     """Retry with backoff for up to RECONNECT_SECONDS, as Odoo's workers do after a database restart."""
     if progress:
         progress(f"connection lost ({str(cause).strip().splitlines()[0]}); reconnecting")
-    deadline, pause = time.monotonic() + RECONNECT_SECONDS, 0.2
-    while True:
-        try:
+    for attempt in Retrying(stop=stop_after_delay(RECONNECT_SECONDS) | stop_when_event_set(stop), reraise=True,
+                            wait=wait_exponential(multiplier=0.2, max=5.0), sleep=stop.wait,
+                            retry=retry_if_exception_type(psycopg.OperationalError)):
+        with attempt:
             return database.connect(dsn, autocommit=True, connect_timeout_s=5)
-        except psycopg.OperationalError:
-            if stop.is_set() or time.monotonic() > deadline:
-                raise
-            stop.wait(pause)
-            pause = min(pause * 2, 5.0)
+    raise AssertionError("unreachable: Retrying either returns or raises")

@@ -15,10 +15,13 @@ from dagster import AssetSelection, Definitions, define_asset_job, in_process_ex
 from dagster_project.config.matrix import Environment
 from dagster_project.ocr.assets import OCR_KEYS, build_ocr_assets
 from dagster_project.ocr.sensors import JOB_NAME, build_ocr_sensor
+from dagster_project.reports.defs import GROUP as REPORTS
 
 
 def ocr_definitions(env: Environment) -> Definitions:
-    job = define_asset_job(JOB_NAME, selection=AssetSelection.assets(*OCR_KEYS).downstream(),
+    # Not the monthly reports: a past month is rebuilt by its partition, not by every batch of documents.
+    job = define_asset_job(JOB_NAME,
+                           selection=AssetSelection.assets(*OCR_KEYS).downstream() - AssetSelection.groups(REPORTS),
                            executor_def=in_process_executor,
                            description="Load one batch of OCR inbox files, then refresh what reads ocr.invoices.")
     return Definitions(assets=[build_ocr_assets(env)], jobs=[job], sensors=[build_ocr_sensor()])

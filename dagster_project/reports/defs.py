@@ -24,6 +24,7 @@ from dagster_project.reports.period import TIMEZONE, reportable
 from dagster_project.resources.postgres import PostgresResource
 
 KEY = AssetKey(["reports", "monthly_financial"])
+GROUP = "reports"  # partitioned by month: the jobs that refresh "everything downstream" leave it out
 JOB_NAME = "monthly_financial_report"
 START_VARIABLE = "HYBRID_REPORTS_START"  # the first month a backfill can choose (YYYY-MM-01)
 DEFAULT_START = "2025-01-01"
@@ -41,7 +42,7 @@ def reports_definitions(env_name: str) -> Definitions:
     months = partitions()
 
     @asset(key=KEY, partitions_def=months, deps=[AssetKey(["warehouse", name]) for name in READS],
-           group_name="reports", kinds={"python", "pdf"},
+           group_name=GROUP, kinds={"python", "pdf"},
            description="The month's financial report (consolidated and per company) as PDF, HTML and JSON, "
                        "posted to the finance channel (docs/reports.md).")
     def monthly_financial(context: AssetExecutionContext, warehouse: PostgresResource) -> MaterializeResult:

@@ -26,6 +26,7 @@ from dagster import (
 
 from dagster_project.config.matrix import Environment
 from dagster_project.config.mattermost import NotificationFailed, post_with_retry
+from dagster_project.reports.defs import GROUP as REPORTS
 from dagster_project.superset.control import environment, state_dsn
 from dagster_project.webhooks import calls
 from dagster_project.webhooks.commands import CHAT_JOB, WORK, Reply
@@ -81,7 +82,9 @@ def chat_command() -> None:
 
 def webhooks_definitions(env: Environment) -> Definitions:
     refresh = define_asset_job(
-        REFRESH_JOB, selection=AssetSelection.assets(*MOVE_TABLES).downstream() - AssetSelection.assets(*MOVE_TABLES),
+        REFRESH_JOB,
+        selection=(AssetSelection.assets(*MOVE_TABLES).downstream() - AssetSelection.assets(*MOVE_TABLES)
+                   - AssetSelection.groups(REPORTS)),  # the monthly report is rebuilt by its partition
         executor_def=in_process_executor,
         description="Rebuild what reads the Odoo moves now: launched by Odoo's invoice-posted webhook.")
     return Definitions(jobs=[chat_command, refresh])

@@ -154,3 +154,15 @@ def test_the_report_s_lineage_runs_back_to_the_odoo_tables() -> None:
             "res_currency_rate"} <= odoo
     assert AssetKey(["warehouse", "fct_open_items_month_end"]) in seen
     assert graph.get(AssetKey(["reports", "monthly_financial"])).partitions_def.get_partition_keys()[0] == "2025-01-01"
+
+
+def test_only_the_report_job_is_partitioned() -> None:
+    """A job that selects "everything downstream" of Odoo or OCR must leave the monthly report out: with it,
+    the job would need a month, and the sensor's and the webhook's runs (which give none) would fail."""
+    partitioned = {job.name for job in defs.resolve_all_job_defs()
+                   if job.partitions_def is not None and not job.name.startswith("__")}  # not the implicit job
+    assert partitioned == {"monthly_financial_report"}
+    for name in ("ocr_ingest", "odoo_invoice_refresh"):
+        keys = defs.resolve_job_def(name).asset_layer.selected_asset_keys
+        assert AssetKey(["reports", "monthly_financial"]) not in keys
+        assert AssetKey(["warehouse", "ocr_bill_matching" if name == "ocr_ingest" else "ar_aging"]) in keys

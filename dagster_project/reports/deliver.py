@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from typing import Literal
+from urllib.parse import quote
 
 import httpx
 
@@ -98,4 +99,4 @@ def _channel_id(client: httpx.Client) -> str:
 
 
 def _segment(text: str) -> str:
-    return httpx.URL(path=text).raw_path.decode("ascii").replace("/", "%2F")
+    return quote(text, safe="")  # a team or channel name from the environment is one path segment

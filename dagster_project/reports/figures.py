@@ -122,8 +122,8 @@ def read_report(conn: psycopg.Connection, env: str, month: Month, scope: Scope) 
         company_id=scope.company_id, currency=scope.currency, translation=scope.translation,
         has_activity=bool(pnl.get(month.first_day, {}).get("items")),
         figures=figures,
-        trend=[TrendPoint(month=str(m), revenue=_pnl(pnl, m, "revenue") or ZERO,
-                          expenses=_pnl(pnl, m, "expenses") or ZERO, net_income=_pnl(pnl, m, "net_income") or ZERO)
+        trend=[TrendPoint(month=str(m), revenue=_pnl(pnl, m, "revenue"), expenses=_pnl(pnl, m, "expenses"),
+                          net_income=_pnl(pnl, m, "net_income"))
                for m in month.trend()],
         ar_aging=_aging(positions, "asset_receivable", month, previous),
         ap_aging=_aging(positions, "liability_payable", month, previous),
@@ -181,6 +181,8 @@ def _aging(positions: list[dict[str, Any]], account_type: str, month: Month, pre
                  == (month_end, account_type, bucket)]
         return (_sign(account_type) * sum((r["amount"] for r in found), ZERO), sum(r["items"] for r in found))
 
-    return [AgingBucket(bucket=bucket, amount=cell(month.last_day, bucket)[0],
-                        previous=cell(previous.last_day, bucket)[0], items=cell(month.last_day, bucket)[1])
-            for bucket in BUCKETS]
+    buckets = []
+    for bucket in BUCKETS:
+        (amount, items), (before, _) = cell(month.last_day, bucket), cell(previous.last_day, bucket)
+        buckets.append(AgingBucket(bucket=bucket, amount=amount, previous=before, items=items))
+    return buckets

@@ -85,15 +85,15 @@ def _independent(warehouse: Warehouse, month: Month) -> dict[int, dict[str, Deci
 
 
 def test_each_company_s_figures_equal_sums_computed_from_odoo(warehouse: Warehouse) -> None:
-    expected = _independent(warehouse, MONTH)
+    expected, previous, year_ago = (_independent(warehouse, m) for m in (MONTH, MONTH.plus(-1), MONTH.plus(-12)))
     with _connect(warehouse) as conn:
         for company, figures in expected.items():
             report = build_report(conn, "local", MONTH, str(company))
             assert report.has_activity
             for key, value in figures.items():
                 assert report.figure(key).value == value, (company, key)
-            assert report.figure("revenue").previous == _independent(warehouse, MONTH.plus(-1))[company]["revenue"]
-            assert report.figure("revenue").year_ago == _independent(warehouse, MONTH.plus(-12))[company]["revenue"]
+            assert report.figure("revenue").previous == previous[company]["revenue"]
+            assert report.figure("revenue").year_ago == year_ago[company]["revenue"]
 
 
 def test_the_consolidated_figures_translate_each_company_at_the_month_end_rate(warehouse: Warehouse) -> None:

@@ -15,7 +15,8 @@ SCREENSHOT_PACKAGES = $(shell $(PACKAGES) --list screenshots)
 
 .PHONY: help install up down status test lint bench screenshots \
         instance-health-local instance-health-staging instance-health-production \
-        odoo-schema-snapshot odoo-schema-diff superset-metadata-export superset-metadata-validate
+        odoo-schema-snapshot odoo-schema-diff dbml-drift-check dbml-generate-sql supabase-migrate \
+        superset-metadata-export superset-metadata-validate
 
 help:  ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-28s %s\n", $$1, $$2}'
@@ -33,6 +34,7 @@ $(VENV)/.installed: pyproject.toml
 
 up: install  ## Install, start the stack, seed Odoo, replicate, build the marts, apply the dashboards
 	$(HYBRID) stack up
+	$(HYBRID) warehouse migrate --env local
 	$(HYBRID) odoo seed --scale $(SCALE) --seed $(SEED) --if-empty
 	$(HYBRID) replication setup --env local
 	$(HYBRID) dbt build --env local
@@ -77,6 +79,15 @@ odoo-schema-snapshot: install  ## Record the Odoo schema (ENV=local) in config/o
 
 odoo-schema-diff: install  ## Compare the Odoo schema (ENV=local) with its snapshot; exit 1 when different
 	$(HYBRID) odoo schema-diff --env $${ENV:-local}
+
+dbml-drift-check: install  ## The warehouse's schemas (ENV=local) against dbml/supabase and the dbt contracts; exit 1 on drift
+	$(HYBRID) warehouse drift --env $${ENV:-local}
+
+dbml-generate-sql: install  ## The SQL that brings the warehouse (ENV=local) to dbml/supabase, shown, not run
+	$(HYBRID) warehouse migrate --env $${ENV:-local} --dry-run
+
+supabase-migrate: install  ## Apply it (ENV=local; MIGRATE_FLAGS="--allow-destructive --approve" as needed)
+	$(HYBRID) warehouse migrate --env $${ENV:-local} $(MIGRATE_FLAGS)
 
 superset-metadata-export: install  ## Adopt a UI-made dashboard as templates: DASHBOARD=<id|slug|title> (ENV=local)
 	@test -n "$(DASHBOARD)" || { echo "usage: make superset-metadata-export DASHBOARD=<id|slug|title> [ENV=local]"; exit 2; }

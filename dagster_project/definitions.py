@@ -10,6 +10,7 @@ from dagster_project.replication.defs import replication_definitions
 from dagster_project.reports.defs import reports_definitions
 from dagster_project.resources.postgres import current_environment, database_resources
 from dagster_project.superset.defs import superset_definitions
+from dagster_project.warehouse.defs import warehouse_definitions
 from dagster_project.webhooks.defs import webhooks_definitions
 
 _env = current_environment()
@@ -19,4 +20,5 @@ defs = Definitions.merge(
     Definitions(resources=database_resources(_env), executor=in_process_executor),
     replication_definitions(_env), dbt_definitions(_env), superset_definitions(_env), ops_definitions(_env),
     ocr_definitions(_env), live_definitions(_env), webhooks_definitions(_env), reports_definitions(_env.name),
+    warehouse_definitions(_env),
 )

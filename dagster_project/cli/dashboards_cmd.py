@@ -23,8 +23,8 @@ from dagster_project.cli.common import (
     progress,
     resolve_env,
 )
+from dagster_project.config.gate import ApprovalRequired
 from dagster_project.superset import control
-from dagster_project.superset.apply import ApprovalRequired
 from dagster_project.superset.bundle import compile_bundle, default_out_dir
 from dagster_project.superset.client import SupersetError
 from dagster_project.superset.export import export_dashboard

@@ -18,6 +18,7 @@ from dagster_project.cli.odoo_cmd import odoo
 from dagster_project.cli.replication_cmd import replication
 from dagster_project.cli.report_cmd import report
 from dagster_project.cli.stack_cmd import stack
+from dagster_project.cli.warehouse_cmd import warehouse
 from dagster_project.cli.webhooks_cmd import webhooks
 
 
@@ -61,5 +62,6 @@ cli.add_command(approve)
 cli.add_command(webhooks)
 cli.add_command(report)
 cli.add_command(dbt)
+cli.add_command(warehouse)
 for command in DASHBOARD_COMMANDS:
     cli.add_command(command)

@@ -17,6 +17,7 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import ToolAnnotations
 from pydantic import Field
 
+from dagster_project.config.gate import ApprovalRequired
 from dagster_project.config.matrix import Environment, MatrixError, load_matrix
 from dagster_project.config.redact import redact
 from dagster_project.dbt.manifest import ManifestMissing
@@ -24,7 +25,6 @@ from dagster_project.mcp.audit import record_call
 from dagster_project.mcp.plans import PlanRefused
 from dagster_project.ocr.errors import ServiceUnavailable, UnreadableDocument
 from dagster_project.stack.errors import StackError
-from dagster_project.superset.apply import ApprovalRequired
 from dagster_project.superset.client import SupersetError
 from dagster_project.superset.templates import AssetError
 from dagster_project.superset.validate import ValidationFailed

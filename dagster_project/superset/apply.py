@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dagster_project.config.checkout import Checkout
+from dagster_project.config.gate import check_gate
 from dagster_project.superset.bundle import Bundle
 from dagster_project.superset.client import SupersetClient, SupersetError
 from dagster_project.superset.live import LiveRow, export_normalized, list_live
@@ -23,28 +24,6 @@ from dagster_project.superset.state import Record, last_apply, record_apply
 from dagster_project.superset.templates import AssetError
 
 Progress = Callable[[str], None]
-
-
-class ApprovalRequired(Exception):
-    """A protected environment (the matrix marks it) is applied to only with explicit approval."""
-
-
-class SourceRefused(ApprovalRequired):
-    """A protected environment is applied to only from a clean checkout of its deploy branch."""
-
-
-def check_gate(env: str, protected: bool, approve: bool, source: Checkout | None, deploy_branch: str) -> None:
-    """What a protected environment needs before anything is written: approval, and reviewed code."""
-    if not protected:
-        return
-    if not approve:
-        raise ApprovalRequired(f"environment '{env}' is protected (config/instance-matrix.yaml); "
-                               "fix: review `hybrid plan` and re-run with --approve")
-    if source is None or source.commit is None or not source.clean or source.branch != deploy_branch:
-        found = source.label() if source else "no git checkout"
-        raise SourceRefused(f"environment '{env}' is applied to only from a clean checkout of branch "
-                            f"'{deploy_branch}' (deploy_branch in config/instance-matrix.yaml); this is {found}; "
-                            f"fix: commit (or stash) the changes and apply from '{deploy_branch}'")
 
 
 @dataclass

@@ -46,7 +46,7 @@ class Record:
         return {"applied_at": self.applied_at, "bundle_hash": self.bundle_hash, **source}
 
 
-def _ensure(conn: psycopg.Connection) -> None:
+def ensure_tables(conn: psycopg.Connection) -> None:
     ensure_schema(conn, SCHEMA)
     conn.execute(sql.SQL(
         "CREATE TABLE IF NOT EXISTS {} (id bigserial PRIMARY KEY, env text NOT NULL, "
@@ -71,7 +71,7 @@ def _ensure(conn: psycopg.Connection) -> None:
 
 def last_apply(dsn: str, env: str) -> Record:
     with database.connect(dsn, autocommit=True) as conn:
-        _ensure(conn)
+        ensure_tables(conn)
         query = sql.SQL("SELECT bundle_hash, objects, security, git_commit, git_branch, git_clean, applied_at "
                         "FROM {} WHERE env = %s ORDER BY id DESC LIMIT 1")
         row = conn.execute(query.format(sql.Identifier(SCHEMA, APPLIES)), (env,)).fetchone()
@@ -84,7 +84,7 @@ def last_apply(dsn: str, env: str) -> Record:
 def record_apply(dsn: str, env: str, bundle_hash: str, objects: dict[str, dict[str, Any]],
                  security: dict[str, dict[str, Any]] | None = None, source: Checkout | None = None) -> None:
     with database.connect(dsn, autocommit=True) as conn:
-        _ensure(conn)
+        ensure_tables(conn)
         conn.execute(sql.SQL("INSERT INTO {} (env, bundle_hash, objects, security, git_commit, git_branch, git_clean) "
                              "VALUES (%s, %s, %s, %s, %s, %s, %s)").format(sql.Identifier(SCHEMA, APPLIES)),
                      (env, bundle_hash, Jsonb(objects), Jsonb(security or {}), source and source.commit,
@@ -93,6 +93,6 @@ def record_apply(dsn: str, env: str, bundle_hash: str, objects: dict[str, dict[s
 
 def log_drift(dsn: str, env: str, status: str, changes: list[dict[str, Any]]) -> None:
     with database.connect(dsn, autocommit=True) as conn:
-        _ensure(conn)
+        ensure_tables(conn)
         conn.execute(sql.SQL("INSERT INTO {} (env, status, changes) VALUES (%s, %s, %s)")
                      .format(sql.Identifier(SCHEMA, DRIFT_LOG)), (env, status, Jsonb(changes)))

@@ -9,7 +9,7 @@ import pytest
 from dulwich import porcelain
 
 from dagster_project.config.checkout import Checkout, read_checkout
-from dagster_project.superset.apply import ApprovalRequired, SourceRefused, check_gate
+from dagster_project.config.gate import ApprovalRequired, SourceRefused, check_gate
 
 
 def _repo(path: Path, branch: str = "main") -> str:

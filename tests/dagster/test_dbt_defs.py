@@ -31,6 +31,7 @@ from dagster_project.dbt.project import manifest_path
 from dagster_project.dbt.ties import TIE_TESTS
 from dagster_project.definitions import defs
 from dagster_project.live.defs import CHECK as LIVE_CHECK
+from dagster_project.warehouse.defs import CHECK as SCHEMA_CHECK
 
 GRAPH = defs.resolve_asset_graph()
 LINES = AssetKey(["odoo", "account_move_line"])
@@ -82,10 +83,14 @@ def test_models_are_keyed_and_grouped_by_layer() -> None:
 
 
 def test_dbt_tests_are_asset_checks_including_the_business_tests() -> None:
-    dbt_checks = {check for check in GRAPH.asset_check_keys if check.asset_key in DBT_KEYS and check.name != LIVE_CHECK}
+    dbt_checks = {check for check in GRAPH.asset_check_keys
+                  if check.asset_key in DBT_KEYS and check.name not in (LIVE_CHECK, SCHEMA_CHECK)}
     tests = [n for n in MANIFEST["nodes"].values() if n["resource_type"] == "test"]
     live = {check.asset_key for check in GRAPH.asset_check_keys if check.name == LIVE_CHECK}
     assert live == {key for key in DBT_KEYS if MODELS[key.path[1]] != "view"} and len(live) == 19
+    schema = {check.asset_key for check in GRAPH.asset_check_keys if check.name == SCHEMA_CHECK}
+    assert schema == {key for key in DBT_KEYS if key.path[0] == "warehouse"} | {
+        AssetKey(["ocr", t]) for t in ("documents", "invoices", "invoice_lines")}  # every mart and OCR table
     assert len(dbt_checks) == len(tests) > 200
     names = {(check.asset_key.path[1], check.name) for check in dbt_checks}
     assert {("trial_balance", "assert_trial_balance_sums_to_zero"),

@@ -22,6 +22,9 @@ from dagster_project.dbt.assets import ASSETS_NAME
 from dagster_project.dbt.ties import with_failing_rows
 from dagster_project.definitions import defs
 from dagster_project.live.defs import CHECK as LIVE_CHECK
+from dagster_project.warehouse.catalog import read_tables
+from dagster_project.warehouse.contracts import read_contracts
+from dagster_project.warehouse.diff import CHANGED, EXTRA, compare
 from tests.dbt import independent
 from tests.dbt.helpers import MANILA_TODAY, MARTS, DbtResult, Warehouse, assert_succeeded, seeded_warehouse
 from tests.warehouse_env import warehouse_variables
@@ -133,6 +136,29 @@ def test_every_column_is_documented_and_marts_enforce_contracts(warehouse: Wareh
         assert node["description"], node["name"]
         assert node["contract"]["enforced"] == (node["schema"] == "warehouse"), node["name"]
     assert {n["name"] for n in models if n["schema"] == "warehouse"} == set(MARTS)
+
+
+def test_the_built_marts_match_their_contracts_and_drift_names_what_moved(warehouse: Warehouse,
+                                                                          build: DbtResult) -> None:
+    """`hybrid warehouse drift` on the marts: none after a build; a type changed by hand, a column added and
+    row-level security turned off are each named (in a transaction rolled back: the marts stay as built)."""
+    assert_succeeded(build)
+    contracts = read_contracts(warehouse.target / "manifest.json")
+    secured = sorted(name for name, table in contracts.items() if table.rls)
+    assert len(contracts) == len(MARTS) and "warehouse.trial_balance" in secured
+    with psycopg.connect(warehouse.dsn) as conn:
+        assert compare(contracts, read_tables(conn, ("warehouse",)), ("warehouse",), "test").changes == []
+        conn.execute("ALTER TABLE warehouse.trial_balance ALTER COLUMN balance TYPE double precision")
+        conn.execute("ALTER TABLE warehouse.trial_balance DISABLE ROW LEVEL SECURITY")
+        conn.execute("ALTER TABLE warehouse.dim_company ADD COLUMN by_hand text")
+        changes = compare(contracts, read_tables(conn, ("warehouse",)), ("warehouse",), "test").changes
+        conn.rollback()
+    assert [(c.action, c.name, c.fields) for c in changes] == [
+        (EXTRA, "warehouse.dim_company.by_hand", ()),
+        (CHANGED, "warehouse.trial_balance.balance",
+         ({"path": "type", "expected": "numeric", "actual": "double precision"},)),
+        (CHANGED, "warehouse.trial_balance row-level security", ({"path": "enabled", "expected": True,
+                                                                  "actual": False},))]
 
 
 def test_postgres_row_level_security_shows_a_company_role_only_its_rows(warehouse: Warehouse, build: DbtResult,
@@ -306,8 +332,9 @@ def test_dagster_cli_materializes_selected_marts_with_full_refresh(warehouse: Wa
     instance = DagsterInstance.from_config(str(tmp_path))
     for key in (AssetKey(["warehouse", "revenue_monthly"]), AssetKey(["warehouse", "fct_journal_items"])):
         assert instance.get_latest_materialization_event(key) is not None, key
+    # dbt tests and the warehouse_schema check (its contract against the live table), all run and succeeded
     revenue_checks = [key for key in defs.resolve_asset_graph().asset_check_keys
                       if key.asset_key == AssetKey(["warehouse", "revenue_monthly"]) and key.name != LIVE_CHECK]
     latest = instance.event_log_storage.get_latest_asset_check_execution_by_key(revenue_checks)
-    assert len(revenue_checks) == 10 and set(latest) == set(revenue_checks)
+    assert len(revenue_checks) == 11 and set(latest) == set(revenue_checks)
     assert {record.status.value for record in latest.values()} == {"SUCCEEDED"}

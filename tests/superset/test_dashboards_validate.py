@@ -11,7 +11,8 @@ from click.testing import CliRunner
 
 from dagster_project import paths
 from dagster_project.cli.main import cli
-from dagster_project.superset.apply import ApprovalRequired, apply_bundle
+from dagster_project.config.gate import ApprovalRequired
+from dagster_project.superset.apply import apply_bundle
 from dagster_project.superset.bundle import compile_bundle
 from dagster_project.superset.templates import AssetError, load_sources
 from dagster_project.superset.validate import load_marts, validate

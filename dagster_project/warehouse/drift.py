@@ -3,14 +3,13 @@ schemas and the marts' dbt contracts, read as the ops role (the catalog is reada
 
 from __future__ import annotations
 
-from dagster_project.config import database
 from dagster_project.config.matrix import Environment
 from dagster_project.config.mattermost import post_message
 from dagster_project.warehouse.catalog import read_tables
 from dagster_project.warehouse.contracts import read_contracts
 from dagster_project.warehouse.declared import read_declaration
 from dagster_project.warehouse.diff import SchemaDrift, compare
-from dagster_project.warehouse.migrate import owner_dsn
+from dagster_project.warehouse.migrate import ops_connection
 from dagster_project.warehouse.shape import Table
 
 
@@ -22,7 +21,7 @@ def schema_drift(env: Environment, only: tuple[str, ...] = ()) -> SchemaDrift:
     """`only`: these schemas (default: every declared one)."""
     declared = declared_tables()
     schemas = tuple(sorted({t.schema for t in declared.values()} & set(only or [t.schema for t in declared.values()])))
-    with database.connect(owner_dsn(env, "ops"), autocommit=True, source=env.origin("supabase", "ops_url")) as conn:
+    with ops_connection(env) as conn:
         live = read_tables(conn, schemas)
     return compare(declared, live, schemas, env.name)
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from dagster_project import paths
 from dagster_project.odoo.schema import TABLES
+from dagster_project.odoo.schema import Table as OdooTable
 from dagster_project.warehouse.contracts import read_contracts
 from dagster_project.warehouse.render import to_dbml
 from dagster_project.warehouse.shape import SERIAL, Column, Table, canonical_type
@@ -28,9 +29,9 @@ def odoo_dbml() -> str:
                            f"the replica), from dagster_project/odoo/odoo19_columns.json. Read-only.\n{REGENERATE}")
 
 
-def _odoo_column(table: object, name: str, type_: str) -> Column:
-    primary = name in table.primary_key  # type: ignore[attr-defined]
-    serial = name == "id" and not table.is_link  # type: ignore[attr-defined]
+def _odoo_column(table: OdooTable, name: str, type_: str) -> Column:
+    primary = name in table.primary_key
+    serial = name == "id" and not table.is_link
     return Column(name, canonical_type(type_)[0], not primary, generated=SERIAL if serial else None)
 
 

@@ -92,7 +92,7 @@ def plan_migration(env: str, conn: psycopg.Connection) -> MigrationPlan:
 
 def plan_only(env: Environment) -> MigrationPlan:
     """The plan as it stands now, read as the ops role; nothing is written."""
-    with database.connect(owner_dsn(env, "ops"), autocommit=True, source=env.origin("supabase", "ops_url")) as conn:
+    with ops_connection(env) as conn:
         return plan_migration(env.name, conn)
 
 
@@ -107,6 +107,11 @@ def migrate(env: Environment, plan: MigrationPlan, *, allow_destructive: bool = 
         raise MigrationRefused(f"{len(plan.destructive)} destructive statement(s), shown with '!'; nothing was "
                                "applied; fix: re-run with --allow-destructive once they are what you want")
     return MigrationResult(plan, applied=True, migration_id=_apply(env, plan, progress))
+
+
+def ops_connection(env: Environment) -> psycopg.Connection:
+    """What reads the catalog for drift and plans: the ops role (the catalog is readable by every role)."""
+    return database.connect(owner_dsn(env, "ops"), autocommit=True, source=env.origin("supabase", "ops_url"))
 
 
 def owner_dsn(env: Environment, role: str) -> str:

@@ -12,9 +12,7 @@ from pydbml.classes import Table as DbmlTable
 from pydbml.exceptions import ColumnNotFoundError
 
 from dagster_project.warehouse.declared import WHERE_NOTE
-from dagster_project.warehouse.shape import IDENTITY, SERIAL, Column, Table
-
-_SERIAL_NAMES = {"integer": "serial", "bigint": "bigserial", "smallint": "smallserial"}
+from dagster_project.warehouse.shape import IDENTITY, Column, Table, spelt_type
 
 
 def to_dbml(tables: Iterable[Table], header: str) -> str:
@@ -43,9 +41,7 @@ def to_dbml(tables: Iterable[Table], header: str) -> str:
 
 
 def _column(column: Column, table: Table) -> DbmlColumn:
-    type_ = column.type
-    if column.generated == SERIAL:
-        type_ = _SERIAL_NAMES.get(type_, type_)
+    type_ = spelt_type(column.type, column.generated)
     single_pk = table.primary_key == (column.name,)
     return DbmlColumn(column.name, _quoted(type_), unique=(column.name,) in table.uniques,
                       not_null=column.nullable is False and not single_pk, pk=single_pk,

@@ -20,9 +20,16 @@ _ALIASES = {
 }
 _SERIALS = {"serial": "integer", "serial4": "integer", "bigserial": "bigint", "serial8": "bigint",
             "smallserial": "smallint", "serial2": "smallint"}
+# how each integer type is spelt when it is serial (DDL and DBML both write it so)
+SERIAL_SPELLING = {"integer": "serial", "bigint": "bigserial", "smallint": "smallserial"}
 # What a declared type may look like: a name, an optional size, an optional array suffix. A declaration is
 # code from the repository, but its types are still spelt into DDL, so anything else is refused.
 TYPE_PATTERN = re.compile(r"^[a-z][a-z0-9_ ]*(\(\d+(,\d+)?\))?(\[\])?$")
+
+
+def spelt_type(column_type: str, generated: str | None) -> str:
+    """How a column's type is written in DDL or DBML: `bigserial` for a serial bigint."""
+    return SERIAL_SPELLING.get(column_type, column_type) if generated == SERIAL else column_type
 
 
 def canonical_type(spelt: str) -> tuple[str, str | None]:

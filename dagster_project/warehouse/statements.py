@@ -12,9 +12,8 @@ from dataclasses import dataclass
 from psycopg import sql
 
 from dagster_project.warehouse.diff import CHANGED, EXTRA, MISSING, Change
-from dagster_project.warehouse.shape import IDENTITY, SERIAL, Column, ForeignKey, Index, Table
+from dagster_project.warehouse.shape import IDENTITY, Column, ForeignKey, Index, Table, spelt_type
 
-_SERIAL_TYPES = {"integer": "serial", "bigint": "bigserial", "smallint": "smallserial"}
 # the order statements run in: drops before creates, tables before what refers to them
 PHASES = ("drop_key", "drop_column", "drop_table", "table", "column", "alter", "key", "foreign_key", "index",
           "security")
@@ -140,8 +139,7 @@ _BUILDERS = {"table": _table, "column": _column, "primary_key": _primary_key, "u
 
 
 def _column_sql(column: Column) -> sql.Composed:
-    type_ = _SERIAL_TYPES.get(column.type, column.type) if column.generated == SERIAL else column.type
-    parts = [sql.Identifier(column.name), sql.SQL(type_)]
+    parts = [sql.Identifier(column.name), sql.SQL(spelt_type(column.type, column.generated))]
     if column.generated == IDENTITY:
         parts.append(sql.SQL("GENERATED ALWAYS AS IDENTITY"))
     if column.default is not None:
